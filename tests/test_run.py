@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import dfd, DFD, ROOT
 
-SETS = ['--set', 'size=24', '--set', 'epochs=2', '--set', 'n_folds=3', '--set', 'batch_size=16']
+SETS = ['--set', 'size=32', '--set', 'epochs=5', '--set', 'early_stopping_patience=5', '--set', 'n_folds=3', '--set', 'batch_size=16']
 
 def fold_metrics(exp):
     out = {}
@@ -45,8 +45,7 @@ def test_killed_run_resumes_to_same_metrics(uninterrupted, synth_aspect, tmp_pat
     t = time.time()
     while not (exp/'fold_0'/'metrics.json').exists():
         assert p.poll() is None and time.time() - t < 300, 'run ended or stalled before finishing fold 0'
-        time.sleep(0.2)
-    time.sleep(1.0)                      # now inside fold 1
+        time.sleep(0.02)
     os.killpg(p.pid, signal.SIGKILL)     # as hard as it gets: no cleanup handlers run
     p.wait()
     assert not (exp/'fold_2'/'metrics.json').exists(), 'the run finished before it could be killed'
