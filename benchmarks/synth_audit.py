@@ -3,7 +3,7 @@ the metadata-only probe AUC, and whether the near-duplicate audit alone links ev
 
 Run: .venv/bin/python benchmarks/synth_audit.py [--n 200]    Writes benchmarks/synth_audit.json.
 """
-import argparse, json, time
+import argparse, json, shutil, time
 from pathlib import Path
 import numpy as np
 from deepfake_detect.synth import make_dff
@@ -13,7 +13,9 @@ p = argparse.ArgumentParser(); p.add_argument('--n', type=int, default=200); a =
 res = {}
 for sc in [(), ('aspect',), ('color',), ('format',)]:
     name = '+'.join(sc) or 'none'
-    ds = make_dff(Path('benchmarks/_work')/f'audit_{name}', n=a.n, seed=0, shortcuts=sc, progress=False)
+    ds = Path('benchmarks/_work')/f'audit_{name}'
+    shutil.rmtree(ds, ignore_errors=True)  # always the current generator's data
+    ds = make_dff(ds, n=a.n, seed=0, shortcuts=sc, progress=False)
     t = time.time(); df = index_folder(ds, n_workers=2, progress=False); ti = time.time() - t
     pairs = dict(read_pairs(ds/'pairs.csv'))
     near, _ = merge_groups(df, None)                      # near-duplicate audit only, no pairs file

@@ -129,6 +129,8 @@ def cmd_demo(a):
     ds = out/'data'/'synth_dff'
     if not (ds/'synth.json').exists():
         cmd_synth(argparse.Namespace(dest=ds, kind='dff', n=a.n, seed=0, shortcuts='aspect'))
+    elif (n := read_json(ds/'synth.json')['n']) != a.n:
+        raise ValueError(f'{ds} holds a demo dataset of {n} identities, not {a.n}: use another --out or remove {out}')
     ns = argparse.Namespace(data_dir=ds, out=out/'index.parquet', labels=None, pairs=None, no_near_dups=False, workers=a.workers)
     cmd_index(ns)
     cmd_audit(argparse.Namespace(source=out/'index.parquet', out=out/'audit', seed=42, workers=a.workers))
@@ -192,7 +194,7 @@ def parser():
 
     s = sub.add_parser('demo', help='run the demo on a synthetic dataset (no data needed)')
     s.add_argument('--out', default='runs/demo', help='demo folder')
-    s.add_argument('--n', type=int, default=100, help='synthetic identities')
+    s.add_argument('--n', type=int, default=200, help='synthetic identities (4 images each)')
     s.add_argument('--workers', type=int, default=2)
     s.set_defaults(fn=cmd_demo)
     return p

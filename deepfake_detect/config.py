@@ -67,7 +67,7 @@ SCHEMA = {
     'arch':                    Key(str, 'simplecnn', 'model architecture'),
     'pretrained':              Key(str, None, 'path to a local weights file (nothing is downloaded)', nullable=True),
     'size':                    Key(int, 128, 'input resolution in pixels (square)', lo=16, hi=1024),
-    'view':                    Key(str, 'square', 'how images become square', choices=('square', 'letterbox', 'face')),
+    'view':                    Key(str, 'squish', 'how images become square', choices=('squish', 'square', 'letterbox', 'face')),
     'augment':                 Key(bool, False, 'augment training images (never validation or test)'),
     'norm':                    Key(str, 'imagenet', 'normalization statistics', choices=('imagenet', 'real')),
     'holdout_source':          Key(str, None, 'fake source left out of training (source-holdout test)', nullable=True),

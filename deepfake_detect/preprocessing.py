@@ -1,4 +1,4 @@
-"""Square crop, letterbox and MTCNN face crop; a decoded uint8 cache per (resolution, view) shared by every fold and experiment; transforms that never augment at evaluation.
+"""Plain resize, square crop, letterbox and MTCNN face crop; a decoded uint8 cache per (resolution, view) shared by every fold and experiment; transforms that never augment at evaluation.
 
 Docs: https://deepfake-detect.github.io/deepfake_detect/preprocessing.html.md"""
 
@@ -15,10 +15,14 @@ from .config import save_atomic, save_json
 from .data import read_image, ImageReadError
 
 # %% auto #0
-__all__ = ['IMAGENET_STATS', 'square_crop', 'letterbox', 'face_crop', 'detect_faces', 'files_key', 'face_boxes', 'build_cache',
-           'face_stats', 'get_transforms', 'real_stats', 'apply_tfms']
+__all__ = ['IMAGENET_STATS', 'squish', 'square_crop', 'letterbox', 'face_crop', 'detect_faces', 'files_key', 'face_boxes',
+           'build_cache', 'face_stats', 'get_transforms', 'real_stats', 'apply_tfms']
 
 # %% ../nbs/02_preprocessing.ipynb #fd1a8484
+def squish(img, sz):
+    "Resize `img` to `sz`×`sz`, ignoring its aspect ratio."
+    return img.resize((sz, sz), Image.BILINEAR)
+
 def square_crop(img, sz):
     "Centre-crop `img` to a square and resize to `sz`."
     w, h = img.size
@@ -89,11 +93,12 @@ def face_boxes(df, root, cache_dir, progress=True):
 def _render(item, sz, view, margin):
     path, box = item
     img = read_image(path)
+    if view == 'squish': return np.asarray(squish(img, sz))
     if view == 'square': return np.asarray(square_crop(img, sz))
     if view == 'letterbox': return np.asarray(letterbox(img, sz))
     return np.asarray(face_crop(img, box, sz, margin))
 
-def build_cache(df, root, sz, view='square', cache_dir='runs/cache', margin=0.3, n_workers=2, progress=True):
+def build_cache(df, root, sz, view='squish', cache_dir='runs/cache', margin=0.3, n_workers=2, progress=True):
     "uint8 array `(len(df), sz, sz, 3)` of `df`'s images in `view`, built once and memory-mapped; plus face stats."
     root, cache_dir = Path(root), Path(cache_dir)
     key = files_key(df, root, sz, view, margin if view == 'face' else None)

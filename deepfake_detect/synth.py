@@ -15,8 +15,8 @@ from .config import save_json, save_atomic
 
 # %% auto #0
 __all__ = ['SHORTCUTS', 'DFF_SOURCES', 'CHARACTERS', 'lfw_faces', 'face_patch', 'background', 'real_size', 'face_box', 'Identity',
-           'generated_look', 'inner_mask', 'regenerate_face', 'inpainting', 'insight', 'text2img', 'plant', 'make_dff',
-           'show_dff', 'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon']
+           'generated_look', 'inner_mask', 'regenerate_face', 'inpainting', 'insight', 'text2img', 'plant',
+           'empty_dest', 'make_dff', 'show_dff', 'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon']
 
 # %% ../nbs/01a_synth.ipynb #fa04e84c
 _FACES = None
@@ -40,32 +40,31 @@ def face_patch(idx, size, tint=(1., .85, .7), flip=False):
 
 # %% ../nbs/01a_synth.ipynb #a37a92e3
 def background(rng, w, h):
-    "A random photo-like background of `w`×`h` px."
+    "A random photo-like background of `w`×`h` px: a colour gradient and out-of-focus round lights (bokeh)."
     c0, c1 = rng.integers(30, 226, 3), rng.integers(30, 226, 3)
     t = np.linspace(0, 1, h)[:, None, None] if rng.random() < .5 else np.linspace(0, 1, w)[None, :, None]
     a = np.broadcast_to(c0 * (1 - t) + c1 * t, (h, w, 3)).astype(np.uint8)
     img = Image.fromarray(np.ascontiguousarray(a))
-    d = ImageDraw.Draw(img)
-    for _ in range(rng.integers(5, 10)):
-        x0, y0 = rng.integers(-w // 4, w), rng.integers(-h // 4, h)
-        box = [x0, y0, x0 + rng.integers(w // 6, w // 2), y0 + rng.integers(h // 6, h // 2)]
-        (d.ellipse if rng.random() < .5 else d.rectangle)(box, fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    d, s = ImageDraw.Draw(img), min(w, h)
+    for _ in range(rng.integers(8, 16)):  # discs, not free ellipses: a stretched image shows in its round things
+        r = int(rng.integers(s // 14, s // 5))
+        cx, cy = rng.integers(0, w), rng.integers(0, h)
+        d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
     img = img.filter(ImageFilter.GaussianBlur(1.5))
     noise = rng.normal(0, 5, (h, w, 3))
     return Image.fromarray(np.clip(np.asarray(img, dtype=np.float32) + noise, 0, 255).astype(np.uint8))
 
 # %% ../nbs/01a_synth.ipynb #e901bd51
 def real_size(rng):
-    "A non-square photo size, portrait or landscape, like IMDB-WIKI's."
+    "A portrait photo size (width/height 0.6–0.8), like most of IMDB-WIKI's."
     w = int(rng.integers(180, 280))
-    aspect = rng.uniform(.62, .85) if rng.random() < .7 else rng.uniform(1.2, 1.6)
-    return w, int(round(w / aspect))
+    return w, int(round(w / rng.uniform(.6, .8)))
 
 def face_box(rng, w, h):
-    "A face box `(x0, y0, side)` inside a `w`×`h` image."
-    side = int(min(w, h) * rng.uniform(.32, .45))
-    x0 = int(np.clip(w / 2 - side / 2 + rng.normal(0, w * .08), 0, w - side))
-    y0 = int(np.clip(h * .42 - side / 2 + rng.normal(0, h * .06), 0, h - side))
+    "A face box `(x0, y0, side)` inside a `w`×`h` image: face-centred, half the short side or more, as in DFF."
+    side = int(min(w, h) * rng.uniform(.5, .65))
+    x0 = int(np.clip(w / 2 - side / 2 + rng.normal(0, w * .05), 0, w - side))
+    y0 = int(np.clip(h * .45 - side / 2 + rng.normal(0, h * .04), 0, h - side))
     return x0, y0, side
 
 # %% ../nbs/01a_synth.ipynb #5c56f325
@@ -115,36 +114,32 @@ def regenerate_face(img, box, face=None):
     return img
 
 # %% ../nbs/01a_synth.ipynb #37eaf633
-def inpainting(a):
-    "A's photo with its face region re-generated."
-    img, box = a.photo()
+def inpainting(a, size=None):
+    "A's photo with its face region re-generated (on a `size` canvas, if given)."
+    img, box = a.photo(size)
     return regenerate_face(img, box), box
 
-def insight(a, b):
+def insight(a, b, size=None):
     "B's photo with A's face swapped in."
-    img, box = b.photo()
+    img, box = b.photo(size)
     f, _ = face_patch(a.face, box[2], b.tint, a.flip)
     return regenerate_face(img, box, f), box
 
-def text2img(b, rng):
+def text2img(b, rng, size=None):
     "A wholly generated image from B's 'prompt': B's face on a new scene, generated look everywhere."
-    img, box = b.photo(size=real_size(rng), scene=int(rng.integers(0, 2**31)))
+    own, scene = real_size(rng), int(rng.integers(0, 2**31))
+    img, box = b.photo(size=size or own, scene=scene)
     return generated_look(img), box
 
 # %% ../nbs/01a_synth.ipynb #f951dd63
 SHORTCUTS = ('aspect', 'color', 'format')
 
-def plant(img, box, shortcuts):
-    "Apply the fake-only `shortcuts` to `img`; return it and its face box rescaled."
-    if 'aspect' in shortcuts:
-        w, h = img.size
-        x0, y0, side = box
-        img = img.resize((256, 256), Image.BICUBIC)
-        box = (int(x0 * 256 / w), int(y0 * 256 / h), int(side * 256 / max(w, h)))
+def plant(img, shortcuts):
+    "Apply the pixel-level fake-only `shortcuts` to `img` (`aspect` acts earlier: fakes are rendered square)."
     if 'color' in shortcuts:
         a = np.asarray(img, dtype=np.float32) * np.array([1.1, 1.0, .9], dtype=np.float32)
         img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-    return img, box
+    return img
 
 # %% ../nbs/01a_synth.ipynb #97602b9d
 DFF_SOURCES = ('wiki', 'inpainting', 'insight', 'text2img')
@@ -155,6 +150,12 @@ def _check_shortcuts(shortcuts):
     if bad: raise ValueError(f'unknown shortcut(s) {bad}; choose from {", ".join(SHORTCUTS)}')
     return shortcuts
 
+def empty_dest(dest):
+    "`dest` as a Path; refuse a folder that already holds files (a new dataset would mix with the old one)."
+    dest = Path(dest)
+    if dest.exists() and any(dest.iterdir()): raise ValueError(f'{dest} is not empty: write a synthetic dataset to a new folder')
+    return dest
+
 def _save(img, path, fmt):
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == 'PNG': img.save(path, format='PNG')
@@ -163,7 +164,8 @@ def _save(img, path, fmt):
 # %% ../nbs/01a_synth.ipynb #32ffbb35
 def make_dff(dest, n=100, seed=0, shortcuts=(), progress=True):
     "Write a synthetic DFF-layout dataset of `n` identities (4·`n` images) to `dest`; return its path."
-    dest, shortcuts = Path(dest), _check_shortcuts(shortcuts)
+    shortcuts = _check_shortcuts(shortcuts)
+    dest = empty_dest(dest)
     if n < 2: raise ValueError('n must be at least 2 (identities are paired)')
     rng = np.random.default_rng(seed)
     ids = [Identity(i, rng) for i in range(n)]
@@ -175,10 +177,11 @@ def make_dff(dest, n=100, seed=0, shortcuts=(), progress=True):
     for a in tqdm(ids, desc='synth dff', disable=not progress):
         b = ids[partner[a.i]]
         r = np.random.default_rng([seed, a.i])
-        imgs = {'wiki': a.photo(), 'inpainting': inpainting(a), 'insight': insight(a, b), 'text2img': text2img(b, r)}
+        sq = (256, 256) if 'aspect' in shortcuts else None   # the generators' square output
+        imgs = {'wiki': a.photo(), 'inpainting': inpainting(a, sq), 'insight': insight(a, b, sq), 'text2img': text2img(b, r, sq)}
         for src, (img, box) in imgs.items():
             fake = src != 'wiki'
-            if fake: img, box = plant(img, box, shortcuts)
+            if fake: img = plant(img, shortcuts)
             fmt = 'PNG' if fake and 'format' in shortcuts else 'JPEG'
             rel = f"{src}/{a.key}.{'png' if fmt == 'PNG' else 'jpg'}"
             _save(img, dest/rel, fmt)
@@ -257,7 +260,7 @@ def anomaly_scene(rng, sz=128):
 # %% ../nbs/01a_synth.ipynb #3eeab2a5
 def make_cartoon(dest, n=60, n_test=10, n_anomaly=19, seed=0, sz=128, progress=True):
     "Write the anomaly guide's layout to `dest`: `n` training and `n_test` normal test images per character, `n_anomaly` anomalies."
-    dest = Path(dest)
+    dest = empty_dest(dest)
     rng = np.random.default_rng(seed)
     jobs = [(f'simpsons_dataset/{c}/pic_{i:04d}.jpg', look) for c, look in CHARACTERS.items() for i in range(n)]
     jobs += [(f'test/normal/{c}_{i:04d}.jpg', look) for c, look in CHARACTERS.items() for i in range(n_test)]
