@@ -12,7 +12,8 @@ from .config import *
 
 # %% auto #0
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'cmd_audit', 'cmd_split', 'cmd_synth', 'cmd_run',
-           'cmd_demo', 'parser', 'main']
+           'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen',
+           'cmd_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -138,8 +139,54 @@ def cmd_demo(a):
     cmd_run(argparse.Namespace(experiment='phase1', data=ds, out=out, preset='demo', set=[], verbose=False))
     print(f'demo finished: open {out/"audit"/"audit.html"}; Phase 1 results in {out/"phase1"}')
 
+# %% ../nbs/08_cli.ipynb #a7dd3133
+def cmd_anomaly_check(a):
+    "Check a dataset in the anomaly guide's layout: classes, counts, problems."
+    from deepfake_detect.anomaly import anomaly_index, check_dataset
+    df, classes = anomaly_index(a.data_dir, a.workers)
+    c = check_dataset(df, classes)
+    print(f"TRAINING DATA\nclasses: {c['classes']}\ntraining images: {c['train']}\n{c['counts'].to_string()}")
+    print(f"\nTEST DATA\nnormal test images: {c['normal']}\nanomaly test images: {c['anomaly']}\nunreadable files: {c['unreadable']}")
+    print('\nproblems:' + ''.join(f'\n  {p}' for p in c['problems']) if c['problems'] else '\nno problems found')
+    return c
+
+def cmd_anomaly_train(a):
+    "Train the guide's classifier on the normal classes."
+    from deepfake_detect.anomaly import anomaly_config, anomaly_train
+    cfg = anomaly_config(parse_sets(a.set), a.preset)
+    print(f"== anomaly classifier (id {config_id(cfg)}): {cfg['arch']}, {cfg['size']} px, batch {cfg['batch_size']}, "
+          f"lr {cfg['optimizer']['lr']:g}, {cfg['epochs']} epochs")
+    return anomaly_train(a.data_dir, cfg, a.out, a.workers)
+
+def cmd_anomaly_score(a):
+    "Score the test images with the trained classifier; write the guide's figures, tables and metrics."
+    from deepfake_detect.anomaly import anomaly_score, metrics_table
+    res = Path(a.results) if a.results else Path(a.out)/'anomaly'
+    s = anomaly_score(res, a.data_dir, a.boot, a.workers)
+    print(f"{s['normal']} normal and {s['anomaly']} anomalous test images; AUROC with 95% bootstrap interval:")
+    print(metrics_table(s['scores']).to_string(float_format=lambda v: f'{v:.3f}'))
+    print(f'figures, tables and metrics.json in {res}')
+    return s
+
+def cmd_anomaly_unseen(a):
+    "Unseen generators as anomalies: train on real + two fake sources, score the third; for each fake source."
+    from deepfake_detect.anomaly import anomaly_config, unseen_generators
+    cfg = anomaly_config(parse_sets(a.set), a.preset)
+    u = unseen_generators(a.data_dir, cfg, a.out, a.boot)
+    print('AUROC of the never-seen source (columns) against the trained ones:')
+    print(u.pivot(index='score', columns='held_out', values='auroc').to_string(float_format=lambda v: f'{v:.3f}'))
+    print(f"results: {Path(a.out)/cfg['study']/'unseen'}")
+    return u
+
+def cmd_report(a):
+    "Render the report notebooks that a results folder has results for, as self-contained HTML."
+    from deepfake_detect.report import make_reports
+    paths = make_reports(a.results, a.out)
+    for p in paths: print(f'report: {p}')
+    return paths
+
 # %% ../nbs/08_cli.ipynb #0758d9a4
-def _sets(p): p.add_argument('--set', action='append', metavar='KEY=VALUE', help='override a config key (repeatable), e.g. --set optimizer.lr=1e-3')
+def _sets(p): p.add_argument('--set', action='extend', nargs='+', metavar='KEY=VALUE', help='override config keys, e.g. --set optimizer.lr=1e-3 epochs=5 (repeatable)')
 
 def parser():
     "The `dfd` argument parser."
@@ -191,6 +238,36 @@ def parser():
     s.add_argument('--preset', help='a preset from configs/presets/, e.g. demo (small and quick)')
     s.add_argument('--verbose', action='store_true', help="show fastai's per-epoch table")
     _sets(s); s.set_defaults(fn=cmd_run)
+
+    an = sub.add_parser('anomaly', help="classifier-based anomaly detection (the anomaly guide's workflow)").add_subparsers(dest='sub', metavar='SUBCOMMAND', required=True)
+    s = an.add_parser('check', help='classes, training and test counts, problems of a dataset in the guide\'s layout')
+    s.add_argument('data_dir', help='folder with simpsons_dataset/<class>/, test/normal/, test/anomaly/')
+    s.add_argument('--workers', type=int, default=2)
+    s.set_defaults(fn=cmd_anomaly_check)
+    s = an.add_parser('train', help='train the classifier on the normal classes (best epoch by validation accuracy)')
+    s.add_argument('data_dir', help='folder with simpsons_dataset/<class>/')
+    s.add_argument('--out', default='runs', help='results root: results go to OUT/<study>/ (default runs/anomaly/)')
+    s.add_argument('--preset', help='a preset from configs/presets/, e.g. demo (small and quick)')
+    s.add_argument('--workers', type=int, default=2)
+    _sets(s); s.set_defaults(fn=cmd_anomaly_train)
+    s = an.add_parser('score', help='score test/normal and test/anomaly; write figures, statistics and metrics')
+    s.add_argument('data_dir', help='the dataset the classifier was trained on')
+    s.add_argument('--results', help='the training results folder (default OUT/anomaly)')
+    s.add_argument('--out', default='runs', help='results root (default runs/)')
+    s.add_argument('--boot', type=int, default=2000, help='bootstrap resamples for the AUROC intervals')
+    s.add_argument('--workers', type=int, default=2)
+    s.set_defaults(fn=cmd_anomaly_score)
+    s = an.add_parser('unseen', help='unseen generators as anomalies, on a DFF-layout dataset: each fake source held out in turn')
+    s.add_argument('data_dir', help='a deepfake dataset with a real and at least 3 fake sources')
+    s.add_argument('--out', default='runs', help='results root: results go to OUT/<study>/unseen/')
+    s.add_argument('--preset', help='a preset from configs/presets/, e.g. demo')
+    s.add_argument('--boot', type=int, default=2000, help='bootstrap resamples for the AUROC intervals')
+    _sets(s); s.set_defaults(fn=cmd_anomaly_unseen)
+
+    s = sub.add_parser('report', help='render the reports of a results folder as self-contained HTML (never trains)')
+    s.add_argument('results', help='a results folder, e.g. runs/anomaly or runs/demo')
+    s.add_argument('--out', help='folder for the HTML files (default RESULTS/report/)')
+    s.set_defaults(fn=cmd_report)
 
     s = sub.add_parser('demo', help='run the demo on a synthetic dataset (no data needed)')
     s.add_argument('--out', default='runs/demo', help='demo folder')

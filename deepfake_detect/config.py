@@ -16,6 +16,8 @@ __all__ = ['SCHEMA', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 
            'save_config', 'load_config', 'config_id', 'seed_everything']
 
 # %% ../nbs/00_config.ipynb #8f5b4c41
+_UMASK = os.umask(0); os.umask(_UMASK)  # read once: the process umask
+
 def save_atomic(path, write):
     "Call `write(tmp_path)` then atomically move the temporary file to `path`."
     path = Path(path)
@@ -24,6 +26,7 @@ def save_atomic(path, write):
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for sharing, like any file the user writes
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)

@@ -23,7 +23,8 @@ from .models import create_model
 
 # %% auto #0
 __all__ = ['SCALARS', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched', 'train_fold',
-           'fold_done', 'save_fold', 'load_weights', 'fold_rows', 'summarize', 'dataset_index', 'run_experiment']
+           'fold_done', 'save_fold', 'load_weights', 'fold_rows', 'summarize', 'dataset_index', 'claim',
+           'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def safe_auc(y, p):
@@ -156,16 +157,21 @@ def dataset_index(data_dir, out='runs', progress=True):
     return df
 
 # %% ../nbs/04_cv.ipynb #c349a5b0
+def claim(res_dir, cfg):
+    "Make `res_dir` the home of `cfg`'s results (its id); refuse a folder holding another config's results."
+    res_dir, cid = Path(res_dir), config_id(cfg)
+    if (res_dir/'config.json').exists():
+        old = config_id(load_config(res_dir/'config.json'))
+        if old != cid: raise ConfigError(f'{res_dir} holds results of another config (id {old}, now {cid}); '
+                                         f'use another study (--set study=NAME) or remove the folder')
+    save_config(cfg, res_dir/'config.json')
+    return cid
+
 def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
     "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`; return its summary."
     out, data_dir = Path(out), Path(data_dir)
     exp_dir = out/cfg['study']/name.replace('/', '-')
-    cid = config_id(cfg)
-    if (exp_dir/'config.json').exists():
-        old = config_id(load_config(exp_dir/'config.json'))
-        if old != cid: raise ConfigError(f'{exp_dir} holds results of another config (id {old}, now {cid}); '
-                                         f'use another study (--set study=NAME) or remove the folder')
-    save_config(cfg, exp_dir/'config.json')
+    cid = claim(exp_dir, cfg)
     todo = [k for k in range(cfg['n_folds']) if not fold_done(exp_dir/f'fold_{k}')]
     if not todo:
         if progress: print(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid})')
