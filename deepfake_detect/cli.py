@@ -124,22 +124,35 @@ def cmd_run(a):
     return rows
 
 # %% ../nbs/08_cli.ipynb #b68eb4f9
+def _demo_data(dest, kind, n):
+    "The demo's synthetic dataset at `dest`: reused when complete, rebuilt when a killed demo left it half-written."
+    import shutil
+    if (dest/'synth.json').exists():
+        if kind == 'dff' and (m := read_json(dest/'synth.json')['n']) != n:
+            raise ValueError(f'{dest} holds a demo dataset of {m} identities, not {n}: use another --out or remove it')
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)   # synth.json is written last: without it the folder is incomplete
+    return cmd_synth(argparse.Namespace(dest=dest, kind=kind, n=n, seed=0, shortcuts='aspect' if kind == 'dff' else ''))
+
 def cmd_demo(a):
-    "The demo: a synthetic DFF-like dataset with the aspect shortcut, audited, split, and Phase 1 run on it."
+    "The demo: Phase 1 of the study on a synthetic DFF-like dataset with the aspect shortcut (audited, split, run), then the anomaly workflow on the synthetic cartoon set, then the report."
     out = Path(a.out)
-    ds = out/'data'/'synth_dff'
-    if not (ds/'synth.json').exists():
-        cmd_synth(argparse.Namespace(dest=ds, kind='dff', n=a.n, seed=0, shortcuts='aspect'))
-    elif (n := read_json(ds/'synth.json')['n']) != a.n:
-        raise ValueError(f'{ds} holds a demo dataset of {n} identities, not {a.n}: use another --out or remove {out}')
+    ds = _demo_data(out/'data'/'synth_dff', 'dff', a.n)
     ns = argparse.Namespace(data_dir=ds, out=out/'index.parquet', labels=None, pairs=None, no_near_dups=False, workers=a.workers)
     cmd_index(ns)
     cmd_audit(argparse.Namespace(source=out/'index.parquet', out=out/'audit', seed=42, workers=a.workers))
     cmd_split(argparse.Namespace(index=out/'index.parquet', frac=1.0, n_folds=5, seed=None, set=[], out=out/'splits.parquet'))
     cmd_run(argparse.Namespace(experiment='phase1', data=ds, out=out, preset='demo', set=[], verbose=False))
-    print(f'demo finished: open {out/"audit"/"audit.html"}; Phase 1 results in {out/"phase1"}')
+    print('\n== anomaly detection: the anomaly guide\'s workflow on the synthetic cartoon set')
+    cart = _demo_data(out/'data'/'cartoon', 'cartoon', None)
+    cmd_anomaly_check(argparse.Namespace(data_dir=cart, workers=a.workers))
+    cmd_anomaly_train(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers))
+    cmd_anomaly_score(argparse.Namespace(data_dir=cart, results=None, out=out, boot=2000, workers=a.workers))
+    cmd_report(argparse.Namespace(results=out, out=None))
+    print(f'demo finished: audit {out/"audit"/"audit.html"}; Phase 1 results {out/"phase1"}; anomaly results {out/"anomaly"}; '
+          f'report {out/"report"/"anomaly.html"}')
 
-# %% ../nbs/08_cli.ipynb #a7dd3133
+# %% ../nbs/08_cli.ipynb #591fed37
 def cmd_anomaly_check(a):
     "Check a dataset in the anomaly guide's layout: classes, counts, problems."
     from deepfake_detect.anomaly import anomaly_index, check_dataset
@@ -186,6 +199,7 @@ def cmd_report(a):
     return paths
 
 # %% ../nbs/08_cli.ipynb #0758d9a4
+def _preset(p): p.add_argument('--preset', help='a preset from configs/presets/, e.g. demo (small and quick)')
 def _sets(p): p.add_argument('--set', action='extend', nargs='+', metavar='KEY=VALUE', help='override config keys, e.g. --set optimizer.lr=1e-3 epochs=5 (repeatable)')
 
 def parser():
@@ -235,7 +249,7 @@ def parser():
     s.add_argument('experiment', help='e.g. phase1 (every experiment of the phase) or phase1/resnet18')
     s.add_argument('--data', required=True, help='dataset folder')
     s.add_argument('--out', default='runs', help='results root (default runs/)')
-    s.add_argument('--preset', help='a preset from configs/presets/, e.g. demo (small and quick)')
+    _preset(s)
     s.add_argument('--verbose', action='store_true', help="show fastai's per-epoch table")
     _sets(s); s.set_defaults(fn=cmd_run)
 
@@ -247,7 +261,7 @@ def parser():
     s = an.add_parser('train', help='train the classifier on the normal classes (best epoch by validation accuracy)')
     s.add_argument('data_dir', help='folder with simpsons_dataset/<class>/')
     s.add_argument('--out', default='runs', help='results root: results go to OUT/<study>/ (default runs/anomaly/)')
-    s.add_argument('--preset', help='a preset from configs/presets/, e.g. demo (small and quick)')
+    _preset(s)
     s.add_argument('--workers', type=int, default=2)
     _sets(s); s.set_defaults(fn=cmd_anomaly_train)
     s = an.add_parser('score', help='score test/normal and test/anomaly; write figures, statistics and metrics')
@@ -260,7 +274,7 @@ def parser():
     s = an.add_parser('unseen', help='unseen generators as anomalies, on a DFF-layout dataset: each fake source held out in turn')
     s.add_argument('data_dir', help='a deepfake dataset with a real and at least 3 fake sources')
     s.add_argument('--out', default='runs', help='results root: results go to OUT/<study>/unseen/')
-    s.add_argument('--preset', help='a preset from configs/presets/, e.g. demo')
+    _preset(s)
     s.add_argument('--boot', type=int, default=2000, help='bootstrap resamples for the AUROC intervals')
     _sets(s); s.set_defaults(fn=cmd_anomaly_unseen)
 
