@@ -6,7 +6,9 @@
 All use num_workers=0 and torch's default threads. The cache build is timed apart (it happens once per
 (data, size, view) and is shared by every fold and experiment).
 
-Run: .venv/bin/python benchmarks/train_throughput.py [--arch simplecnn] [--size 64] [--n 100] [--device cpu]
+Each pipeline is timed --reps times, interleaved with the others, and the median is reported.
+
+Run: .venv/bin/python benchmarks/train_throughput.py [--arch simplecnn] [--size 64] [--n 100] [--device cpu] [--amp]
 Writes benchmarks/train_throughput[_ARCH_SIZE_DEVICE].json.
 """
 import argparse, json, os, platform, shutil, time
@@ -27,6 +29,7 @@ p.add_argument('--n', type=int, default=100, help='identities (4 images each)')
 p.add_argument('--bs', type=int, default=32); p.add_argument('--device', default='cpu')
 p.add_argument('--amp', action='store_true', help='mixed precision and channels-last (GPU)')
 p.add_argument('--dest', default='benchmarks/_work/throughput')
+p.add_argument('--reps', type=int, default=5, help='timed repetitions per pipeline (medians are reported)')
 a = p.parse_args()
 dest, dev = Path(a.dest), torch.device(a.device)
 ds = dest/'dff'
@@ -57,24 +60,24 @@ def learner(dl):
     if a.amp: learn = learn.to_fp16()
     return learn
 
-def fit_rate(dl, epochs=3):
-    "Median images/s over `epochs` training epochs (each timed alone, validation skipped), after a warm-up epoch."
-    learn = learner(dl)
-    learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
-    n = len(dl) * dl.bs if dl.drop_last else len(dl.dataset)
-    rates = []
-    with learn.no_logging():
-        learn.fit(1, cbs=[SkipValid()])  # warm-up: allocations, MTCNN, thread pools
-        for _ in range(epochs):
-            t = time.time(); learn.fit(1, cbs=[SkipValid()]); rates.append(n / (time.time() - t))
-    return float(np.median(rates))
-
 from fastai.callback.core import Callback, CancelValidException
 class SkipValid(Callback):
     def before_validate(self): raise CancelValidException()
 
-def bound_rate(steps=12, reps=3):
-    "Median images/s (over `reps` runs of `steps` steps) of forward + backward + AdamW step on random in-memory tensors."
+def epoch_timer(dl):
+    "A function timing one training epoch over `dl` (images/s, validation skipped), after a warm-up epoch."
+    learn = learner(dl)
+    learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
+    n = len(dl) * dl.bs if dl.drop_last else len(dl.dataset)
+    def one():
+        t = time.time()
+        with learn.no_logging(): learn.fit(1, cbs=[SkipValid()])
+        return n / (time.time() - t)
+    one()  # warm-up: allocations, MTCNN, thread pools
+    return one
+
+def bound_timer(steps=12):
+    "A function timing `steps` steps of forward + backward + AdamW on random in-memory tensors (images/s)."
     model = create_model(a.arch, 2).to(dev)
     if a.amp: model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=1e-4)
@@ -85,28 +88,32 @@ def bound_rate(steps=12, reps=3):
         with torch.autocast(dev.type, enabled=a.amp):
             loss = torch.nn.functional.cross_entropy(model(x), y)
         opt.zero_grad(); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
-    for _ in range(3): step()
-    if dev.type == 'cuda': torch.cuda.synchronize()
-    rates = []
-    for _ in range(reps):
+    def one():
+        if dev.type == 'cuda': torch.cuda.synchronize()
         t = time.time()
         for _ in range(steps): step()
         if dev.type == 'cuda': torch.cuda.synchronize()
-        rates.append(steps * a.bs / (time.time() - t))
-    return float(np.median(rates))
+        return steps * a.bs / (time.time() - t)
+    for _ in range(3): step()
+    return one
 
 res = dict(arch=a.arch, size=a.size, images=len(rows), batch_size=a.bs, device=a.device, amp=a.amp,
            torch_threads=torch.get_num_threads(), cpu_count=os.cpu_count(), python=platform.python_version(), torch=torch.__version__)
 tfms = get_transforms(True)
 for view in ('squish', 'face'):
-    res[f'bound_img_s_before_{view}'] = round(bound_rate(), 1)  # measured next to each pair: the machine's speed drifts
     t = time.time()
     arr, _ = build_cache(rows, ds, a.size, view, dest/'cache', n_workers=2, progress=False)
     build = time.time() - t
-    ours = fit_rate(make_dl(arr, rows, tfms, a.bs, shuffle=True))
-    naive = fit_rate(DataLoader(NaiveDS(view), bs=a.bs, shuffle=True, drop_last=True, after_batch=Pipeline(tfms)), epochs=1 if view == 'face' else 3)
-    res[view] = dict(naive_img_s=round(naive, 1), cache_img_s=round(ours, 1), cache_build_s=round(build, 1),
-                     cache_vs_naive=round(ours / naive, 2), cache_vs_bound=round(ours / res[f'bound_img_s_before_{view}'], 3))
+    timers = dict(bound=bound_timer(), cache=epoch_timer(make_dl(arr, rows, tfms, a.bs, shuffle=True)),
+                  naive=epoch_timer(DataLoader(NaiveDS(view), bs=a.bs, shuffle=True, drop_last=True, after_batch=Pipeline(tfms))))
+    rates = {k: [] for k in timers}
+    for i in range(a.reps):  # interleaved, so a drift of the machine's speed hits all three alike
+        for k, one in timers.items():
+            if k != 'naive' or view != 'face' or i == 0: rates[k].append(one())  # naive face: one epoch is slow enough
+    med = {k: float(np.median(v)) for k, v in rates.items()}
+    res[view] = dict(naive_img_s=round(med['naive'], 1), cache_img_s=round(med['cache'], 1), bound_img_s=round(med['bound'], 1),
+                     cache_build_s=round(build, 1), cache_vs_naive=round(med['cache'] / med['naive'], 2),
+                     cache_vs_bound=round(med['cache'] / med['bound'], 3), runs={k: [round(r, 1) for r in v] for k, v in rates.items()})
     print(view, res[view], flush=True)
 print(json.dumps(res, indent=2))
 tag = '' if (a.arch, a.size, a.device, a.amp) == ('simplecnn', 64, 'cpu', False) else f'_{a.arch}_{a.size}_{a.device}{"_amp" if a.amp else ""}'
