@@ -97,3 +97,13 @@ def test_killed_training_resumes_to_the_same_history(trained, cartoon, tmp_path)
     dfd('anomaly', 'train', cartoon, '--out', tmp_path, '--workers', 0, *SETS)
     a, b = pd.read_csv(tmp_path/'anomaly'/'history.csv'), pd.read_csv(out/'anomaly'/'history.csv')
     pd.testing.assert_frame_equal(a, b, rtol=1e-6)
+
+def test_unseen_generators_cli(synth_aspect, tmp_path):
+    r = dfd('anomaly', 'unseen', synth_aspect, '--out', tmp_path, '--boot', 100, '--set', 'arch=simplecnn', 'size=24', 'epochs=1', 'batch_size=16')
+    s = pd.read_csv(tmp_path/'anomaly'/'unseen'/'summary.csv')
+    assert sorted(s.held_out.unique()) == ['inpainting', 'insight', 'text2img'] and len(s) == 18
+    assert s.auroc.between(0, 1).all() and (s.ci_low <= s.auroc).all() and (s.auroc <= s.ci_high).all()
+    assert (s.n_ood > 0).all() and 'AUROC of the never-seen source' in r.stdout
+    dfd('report', tmp_path, '--out', tmp_path/'html')                         # a report with the unseen section only
+    html = (tmp_path/'html'/'anomaly.html').read_text()
+    assert 'Unseen generators' in html and 'No classifier was trained in this folder' in html and 'Traceback' not in html
