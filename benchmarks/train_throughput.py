@@ -19,7 +19,7 @@ from fastai.vision.all import Learner, DataLoader, DataLoaders, CrossEntropyLoss
 from fasttransform import Pipeline
 from deepfake_detect.synth import make_dff
 from deepfake_detect.data import build_index, read_image
-from deepfake_detect.preprocessing import build_cache, get_transforms, squish, face_crop, letterbox, _mtcnn
+from deepfake_detect.preprocessing import build_cache, get_transforms, view_image, detect_faces, _mtcnn
 from deepfake_detect.cv import make_dl
 from deepfake_detect.models import create_model
 
@@ -44,13 +44,8 @@ class NaiveDS(torch.utils.data.Dataset):
     def __len__(self): return len(rows)
     def __getitem__(self, i):
         img = read_image(ds/rows.path[i])
-        if self.view == 'face':
-            w, h = img.size; r = 256 / max(w, h)
-            b, _ = self.mt.detect(letterbox(img, 256))
-            ox, oy = (256 - round(w * r)) // 2, (256 - round(h * r)) // 2
-            box = None if b is None else ((b[0][0] - ox) / r, (b[0][1] - oy) / r, (b[0][2] - ox) / r, (b[0][3] - oy) / r)
-            img = face_crop(img, box, a.size)
-        else: img = squish(img, a.size)
+        box = tuple(detect_faces([img], mt=self.mt).iloc[0, :4]) if self.view == 'face' else None
+        img = view_image(img, a.size, self.view, box)
         return TensorImage(torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)), TensorCategory(int(rows.label[i]))
 
 def learner(dl):

@@ -15,8 +15,8 @@ from .config import save_atomic, save_json
 from .data import read_image, ImageReadError
 
 # %% auto #0
-__all__ = ['IMAGENET_STATS', 'squish', 'square_crop', 'letterbox', 'face_crop', 'detect_faces', 'files_key', 'face_boxes',
-           'build_cache', 'face_stats', 'get_transforms', 'real_stats', 'apply_tfms']
+__all__ = ['VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox', 'face_crop', 'detect_faces', 'files_key',
+           'face_boxes', 'view_image', 'build_cache', 'face_stats', 'get_transforms', 'real_stats', 'apply_tfms']
 
 # %% ../nbs/02_preprocessing.ipynb #fd1a8484
 def squish(img, sz):
@@ -53,9 +53,9 @@ def _mtcnn(device='cpu'):
     except ImportError: raise ImportError('face crops need facenet-pytorch: pip install --no-deps facenet-pytorch==2.6.0') from None
     return MTCNN(keep_all=False, select_largest=False, device=device)
 
-def detect_faces(imgs, bs=32, det_sz=256, device='cpu'):
-    "Most confident face box (x0, y0, x1, y1, prob) of each PIL image, or NaNs where none is found."
-    mt, out = _mtcnn(device), []
+def detect_faces(imgs, bs=32, det_sz=256, device='cpu', mt=None):
+    "Most confident face box (x0, y0, x1, y1, prob) of each PIL image, or NaNs where none is found; `mt`: a detector to reuse."
+    mt, out = mt or _mtcnn(device), []
     for i in range(0, len(imgs), bs):
         chunk = imgs[i:i + bs]
         boxed = [letterbox(im, det_sz) for im in chunk]
@@ -90,13 +90,15 @@ def face_boxes(df, root, cache_dir, progress=True):
     return boxes.set_index(df.index)
 
 # %% ../nbs/02_preprocessing.ipynb #636e6836
+VIEWS = {'squish': squish, 'square': square_crop, 'letterbox': letterbox}  # and 'face', which needs a box
+
+def view_image(img, sz, view, box=None, margin=0.3):
+    "`img` in `view` at `sz` px; `box` is the face box of the `face` view (None or NaN: the square-crop fallback)."
+    return face_crop(img, box, sz, margin) if view == 'face' else VIEWS[view](img, sz)
+
 def _render(item, sz, view, margin):
     path, box = item
-    img = read_image(path)
-    if view == 'squish': return np.asarray(squish(img, sz))
-    if view == 'square': return np.asarray(square_crop(img, sz))
-    if view == 'letterbox': return np.asarray(letterbox(img, sz))
-    return np.asarray(face_crop(img, box, sz, margin))
+    return np.asarray(view_image(read_image(path), sz, view, box, margin))
 
 def build_cache(df, root, sz, view='squish', cache_dir='runs/cache', margin=0.3, n_workers=2, progress=True):
     "uint8 array `(len(df), sz, sz, 3)` of `df`'s images in `view`, built once and memory-mapped; plus face stats."

@@ -127,7 +127,7 @@ def insight(a, b, size=None):
 
 def text2img(b, rng, size=None):
     "A wholly generated image from B's 'prompt': B's face on a new scene, generated look everywhere."
-    own, scene = real_size(rng), int(rng.integers(0, 2**31))
+    own, scene = real_size(rng), int(rng.integers(0, 2**31))  # drawn even when `size` is given: the same scene either way
     img, box = b.photo(size=size or own, scene=scene)
     return generated_look(img), box
 
