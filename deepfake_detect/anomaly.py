@@ -25,14 +25,15 @@ from .config import *
 from .data import probe, read_image, make_splits, check_leakage, fold_roles
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, files_key
 from .models import create_model
+from .stats import auc_ci, auc_stat
 from .cv import make_dl, claim, dataset_index
 
 # %% auto #0
 __all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'max_softmax', 'max_logit', 'entropy', 'energy',
-           'Mahalanobis', 'KNN', 'ood_metrics', 'auroc_ci', 'threshold_rates', 'anomaly_config', 'anomaly_index',
-           'check_dataset', 'EpochState', 'train_classifier', 'logits_features', 'plot_history', 'anomaly_train',
-           'all_scores', 'fit_detectors', 'score_report', 'stats_table', 'metrics_table', 'plot_distributions',
-           'plot_roc', 'sample_sheet', 'anomaly_score', 'unseen_generators']
+           'Mahalanobis', 'KNN', 'ood_metrics', 'threshold_rates', 'anomaly_config', 'anomaly_index', 'check_dataset',
+           'EpochState', 'train_classifier', 'logits_features', 'plot_history', 'anomaly_train', 'all_scores',
+           'fit_detectors', 'score_report', 'stats_table', 'metrics_table', 'plot_distributions', 'plot_roc',
+           'sample_sheet', 'anomaly_score', 'unseen_generators']
 
 # %% ../nbs/07_anomaly.ipynb #fdb38c4d
 def _logits(x):
@@ -97,17 +98,6 @@ def ood_metrics(score, is_anom, tpr=.95):
     fpr, tp, _ = roc_curve(y, s, drop_intermediate=False)
     return dict(auroc=float(roc_auc_score(y, s)), aupr_in=float(auc(ri, pi)), aupr_out=float(auc(r, p)),
                 fpr95tpr=float(fpr[np.searchsorted(tp, tpr)]))
-
-def _auc_stat(a, n, axis=-1):
-    "AUROC as the Mann-Whitney U of anomalies `a` over normals `n`, normalized (vectorized over resamples)."
-    return stats.mannwhitneyu(a, n, axis=axis).statistic / (a.shape[axis] * n.shape[axis])
-
-def auroc_ci(score, is_anom, n_boot=2000, level=.95, seed=0):
-    "`(low, high)` percentile-bootstrap interval of the AUROC, normals and anomalies resampled separately."
-    s, y = np.asarray(score, np.float64), np.asarray(is_anom, bool)
-    ci = stats.bootstrap((s[y], s[~y]), _auc_stat, n_resamples=n_boot, confidence_level=level, method='percentile',
-                         vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
-    return float(ci.low), float(ci.high)
 
 def threshold_rates(ref, score, is_anom, q=95):
     "Threshold at the `q`th percentile of `ref` (held-out normal scores); the test images it flags."
@@ -307,7 +297,7 @@ def score_report(sc, ref, n_boot=2000, seed=0):
     out = {}
     for k in SCORE_LABELS:
         m = ood_metrics(sc[k], sc.is_anom)
-        lo, hi = auroc_ci(sc[k], sc.is_anom, n_boot, seed=seed)
+        lo, hi = auc_ci(sc[k], sc.is_anom, n_boot, seed=seed)
         out[k] = m | dict(auroc_ci=[lo, hi], threshold=threshold_rates(ref[k], sc[k], sc.is_anom))
     return out
 

@@ -12,13 +12,15 @@ import numpy as np, pandas as pd
 from PIL import Image, UnidentifiedImageError
 from fastcore.parallel import parallel
 from .config import ConfigError, save_atomic, save_json
+from .stats import auc_ci
 
 # %% auto #0
-__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'source_labels', 'to_rgb', 'ImageReadError',
-           'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs', 'hash_bits', 'thumbs',
-           'near_dups', 'merge_groups', 'build_index', 'save_index', 'load_index', 'make_bad_corpus', 'meta_features',
-           'shortcut_probe', 'audit_tables', 'plot_audit', 'audit_report', 'make_splits', 'check_leakage', 'fold_roles',
-           'save_splits']
+__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'LINK_COLUMNS', 'source_labels', 'to_rgb',
+           'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs',
+           'hash_bits', 'thumbs', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index', 'load_index',
+           'group_sizes', 'carriers', 'weak_links', 'make_bad_corpus', 'meta_features', 'shortcut_probe',
+           'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'audit_report', 'SplitError',
+           'check_groups', 'cut_chains', 'make_splits', 'check_leakage', 'fold_roles', 'save_splits']
 
 # %% ../nbs/01_data.ipynb #0cb085df
 DFF_LABELS = {'wiki': 0, 'inpainting': 1, 'insight': 1, 'text2img': 1}
@@ -170,26 +172,30 @@ def near_dups(df, max_bits=24, max_diff=18., chunk=None):
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-def merge_groups(df, pairs=None, near=True):
-    "Merge groups linked by `pairs` and by near-duplicate hashes; return `(df, merges)` where `merges` says why."
-    df = df.copy()
-    keys = pd.Index(sorted(df.key.unique()))
-    links = []
-    known = set(keys)
-    for a, b in pairs or []:
-        if a in known and b in known and a != b: links.append(dict(key_a=a, key_b=b, reason='pairs file', detail=''))
-    df['group'] = df.key
-    nd = near_dups(df) if near else pd.DataFrame(columns=['i', 'j', 'bits', 'diff'])
-    for i, j, bits, diff in nd.itertuples(index=False):
-        links.append(dict(key_a=df.key[i], key_b=df.key[j], reason='near-duplicate',
-                          detail=f'{df.path[i]} ~ {df.path[j]} (phash {bits} bits, thumbnail diff {diff:.1f})'))
-    merges = pd.DataFrame(links, columns=['key_a', 'key_b', 'reason', 'detail'])
-    a, b = keys.get_indexer(merges.key_a), keys.get_indexer(merges.key_b)
+LINK_COLUMNS = ['key_a', 'key_b', 'reason', 'path_a', 'path_b', 'detail']
+
+def link_groups(keys, links):
+    "Group of each of `keys` (named after its smallest key) once the `key_a`–`key_b` rows of `links` are joined."
+    keys = pd.Index(sorted(set(keys)))
+    a, b = keys.get_indexer(links.key_a), keys.get_indexer(links.key_b)
     g = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(keys), len(keys)))
     _, comp = connected_components(g, directed=False)
     # name each group after its smallest key, so the names are stable and readable
-    first = pd.Series(keys).groupby(comp).transform('min').to_numpy()
-    df['group'] = pd.Series(first, index=keys).reindex(df.key).to_numpy()
+    return pd.Series(pd.Series(keys).groupby(comp).transform('min').to_numpy(), index=keys)
+
+def merge_groups(df, pairs=None, near=True):
+    "Merge groups linked by `pairs` and by near-duplicate hashes; return `(df, merges)` where `merges` says why."
+    df = df.copy()
+    known = set(df.key)
+    links = [dict(key_a=a, key_b=b, reason='pairs file', path_a='', path_b='', detail='')
+             for a, b in pairs or [] if a in known and b in known and a != b]
+    df['group'] = df.key
+    nd = near_dups(df) if near else pd.DataFrame(columns=['i', 'j', 'bits', 'diff'])
+    for i, j, bits, diff in nd.itertuples(index=False):
+        links.append(dict(key_a=df.key[i], key_b=df.key[j], reason='near-duplicate', path_a=df.path[i], path_b=df.path[j],
+                          detail=f'{df.path[i]} ~ {df.path[j]} (phash {bits} bits, thumbnail diff {diff:.1f})'))
+    merges = pd.DataFrame(links, columns=LINK_COLUMNS)
+    df['group'] = link_groups(df.key, merges).reindex(df.key).to_numpy()
     return df, merges
 
 # %% ../nbs/01_data.ipynb #e5ed197f
@@ -215,6 +221,62 @@ def load_index(path):
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'index not found: {path} (create it with `dfd index DATA_DIR`)')
     return pd.read_parquet(path)
+
+# %% ../nbs/01_data.ipynb #affd2bec
+import networkx as nx
+
+def group_sizes(df, n_folds=5):
+    "Group-size summary of the readable images, and the groups holding more than 1/`n_folds` of them (largest first)."
+    sz = df[df.ok].groupby('group').size().sort_values(ascending=False)
+    n = int(sz.sum())
+    summ = dict(groups=len(sz), images=n, median=float(sz.median()) if n else 0., largest=int(sz.max()) if n else 0,
+                largest_share=float(sz.max() / n) if n else 0., fold_share=1 / n_folds,
+                histogram={str(k): int(v) for k, v in sz.value_counts().sort_index().items()})
+    return summ, sz[sz / max(n, 1) > 1 / n_folds]
+
+def carriers(df, links):
+    "Per link: the fake images that carry it (a pairs row (A, B): A's fakes; a near-duplicate: its fake file or files)."
+    fakes = df[df.ok & (df.label == 1)]
+    by_key = fakes.groupby('key').path.agg(list)
+    fake_paths = set(fakes.path)
+    out = []
+    for r in links.itertuples():
+        if r.reason == 'pairs file': out.append(by_key.get(r.key_a, []))
+        else: out.append([p for p in (r.path_a, r.path_b) if p in fake_paths])
+    return pd.Series(out, index=links.index, dtype=object)
+
+def _tree_split(T, w, root):
+    "For each edge (parent, child) of tree `T` (node weights `w`): the weight below the child."
+    below = dict(w)
+    parent = dict(nx.bfs_predecessors(T, root))
+    for v in reversed(list(nx.bfs_tree(T, root))):
+        if v in parent: below[parent[v]] += below[v]
+    return {(parent[v], v): below[v] for v in parent}
+
+def weak_links(df, merges, group, top=5):
+    "The links whose removal alone would split `group`, most balanced first, with the images left on each side."
+    d = df[df.ok & (df.group == group)]
+    n_img = d.groupby('key').size()
+    m = merges[merges.key_a.isin(n_img.index) & merges.key_b.isin(n_img.index)]
+    G = nx.Graph()
+    G.add_nodes_from(n_img.index)
+    G.add_edges_from(zip(m.key_a, m.key_b))
+    br = list(nx.bridges(G))
+    cols = ['key_a', 'key_b', 'reasons', 'images_a', 'images_b', 'remove']
+    if not br: return pd.DataFrame(columns=cols)
+    H = G.copy(); H.remove_edges_from(br)
+    block = {v: i for i, c in enumerate(nx.connected_components(H)) for v in c}   # 2-edge-connected blocks
+    w = n_img.groupby(block).sum().to_dict()
+    T = nx.Graph((block[a], block[b]) for a, b in br)                               # the bridge tree
+    below = _tree_split(T, w, block[br[0][0]])
+    total, rows = int(n_img.sum()), []
+    for a, b in br:
+        nb = below[(block[a], block[b])] if (block[a], block[b]) in below else total - below[(block[b], block[a])]
+        lm = m[((m.key_a == a) & (m.key_b == b)) | ((m.key_a == b) & (m.key_b == a))]
+        rows.append(dict(key_a=a, key_b=b, reasons=', '.join(sorted(set(lm.reason))), images_a=int(total - nb), images_b=int(nb),
+                         remove=sorted({p for ps in carriers(d, lm) for p in ps})))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.iloc[np.argsort(-np.minimum(out.images_a, out.images_b), kind='stable')].head(top).reset_index(drop=True)
 
 # %% ../nbs/01_data.ipynb #14d8a774
 def make_bad_corpus(dest):
@@ -261,21 +323,26 @@ def meta_features(df):
     for f in sorted(df.format[df.ok].unique()): X[f'format_{f}'] = (d.format == f).astype(float)
     return X.astype(float)
 
-def shortcut_probe(df, n_splits=5, seed=42):
-    "Group-aware CV AUC of metadata-only classifiers predicting the label; plus each feature's own AUC."
+def shortcut_probe(df, n_splits=5, seed=42, n_boot=2000):
+    "Group-aware CV AUC of metadata-only classifiers predicting the label, with a 95% interval; plus each feature's own AUC."
     X, d = meta_features(df), df[df.ok]
     y, groups = d.label.to_numpy(), d.group.to_numpy()
-    single = {c: max(roc_auc_score(y, X[c]), 1 - roc_auc_score(y, X[c])) if X[c].nunique() > 1 else 0.5 for c in X}
-    n_splits = min(n_splits, pd.Series(groups).nunique(), int(np.bincount(y).min()))
-    if n_splits < 2 or len(set(y)) < 2: return dict(auc=float('nan'), models={}, features=single, note='too few groups or one class only')
+    single = {c: max(roc_auc_score(y, X[c]), 1 - roc_auc_score(y, X[c])) if X[c].nunique() > 1 and len(set(y)) == 2 else 0.5 for c in X}
+    nan = lambda note: dict(auc=float('nan'), ci=[float('nan')] * 2, models={}, features=single, note=note)
+    if len(set(y)) < 2: return nan(f'only one class among the readable images ({len(y)} images, label {set(y)})')
+    n_grp = pd.Series(groups).groupby(y).nunique()
+    n_splits = min(n_splits, int(n_grp.min()))
+    if n_splits < 2: return nan(f'too few groups to cross-validate: {int(n_grp.get(0, 0))} with reals, {int(n_grp.get(1, 0))} with fakes (need 2 of each)')
     cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     models = {'logistic regression': make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
               'gradient boosting': HistGradientBoostingClassifier(max_depth=3, max_iter=100, random_state=seed)}
-    aucs = {}
+    aucs, oof = {}, {}
     for name, m in models.items():
-        p = cross_val_predict(m, X, y, groups=groups, cv=cv, method='predict_proba')[:, 1]
-        aucs[name] = float(roc_auc_score(y, p))
-    return dict(auc=max(aucs.values()), models=aucs, features=dict(sorted(single.items(), key=lambda kv: -kv[1])))
+        oof[name] = cross_val_predict(m, X, y, groups=groups, cv=cv, method='predict_proba')[:, 1]
+        aucs[name] = float(roc_auc_score(y, oof[name]))
+    best = max(aucs, key=aucs.get)
+    return dict(auc=aucs[best], ci=list(auc_ci(oof[best], y, n_boot, seed=seed)), model=best, models=aucs,
+                features=dict(sorted(single.items(), key=lambda kv: -kv[1])), note='')
 
 # %% ../nbs/01_data.ipynb #a4ed17ab
 import matplotlib
@@ -321,31 +388,123 @@ def plot_audit(df):
 def _fig_b64(fig):
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90); return base64.b64encode(buf.getvalue()).decode()
 
-def audit_report(df, merges=None, out_dir='audit', seed=42):
+def probe_verdict(pr):
+    "One sentence on the probe result (its reason when there is no AUC)."
+    if np.isnan(pr['auc']): return f"no probe AUC: {pr['note']}"
+    lo, hi = pr['ci']
+    what = ('a model could separate real from fake on metadata alone: shortcut present' if lo >= 0.7 else
+            'metadata carries some label information' if lo > 0.5 else 'no metadata shortcut found (the interval holds 0.5)')
+    return f"AUC {pr['auc']:.3f} [95% CI {lo:.3f}, {hi:.3f}]: {what}"
+
+def group_findings(df, merges, n_folds=5, top=5):
+    "The audit's group section: size summary, and each group too big for one fold with its weakest links."
+    summ, big = group_sizes(df, n_folds)
+    merges = merges if merges is not None else pd.DataFrame(columns=LINK_COLUMNS)
+    large = []
+    for g, n in big.items():
+        inside = merges[merges.key_a.isin(set(df.key[df.group == g]))]
+        large.append(dict(group=g, images=int(n), share=float(n / summ['images']), keys=int(df.key[df.group == g].nunique()),
+                          links=inside.reason.value_counts().to_dict(), weak_links=weak_links(df, merges, g, top).to_dict('records')))
+    return dict(summ, large=large)
+
+def _groups_html(g):
+    s = (f"<p>{g['groups']} groups; median {g['median']:.0f} images, largest {g['largest']} "
+         f"({g['largest_share']:.0%} of {g['images']}; one fold holds {g['fold_share']:.0%}).</p>")
+    for L in g['large']:
+        s += (f"<p class='warn'><b>Group {html.escape(L['group'])} holds {L['images']} images ({L['share']:.0%}), more than one fold:</b> "
+              f"{L['keys']} identities joined by {', '.join(f'{n} {r} links' for r, n in L['links'].items())}. "
+              "Group-aware CV cannot place it: fix the pairs file, or split with <code>dfd split --cut-chains</code>.</p>")
+        if L['weak_links']:
+            t = pd.DataFrame(L['weak_links']).assign(remove=lambda d: d.remove.map(lambda r: ', '.join(r[:4]) + (' …' if len(r) > 4 else '')))
+            s += '<p>Links whose removal alone would split it (most balanced first):</p>' + t.to_html(index=False)
+        else: s += '<p>No single link splits it: its identities are joined many times over.</p>'
+    return s
+
+def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=None):
     "Write `audit.html` (self-contained), `audit.png`, `audit.json` and `broken.csv` to `out_dir`; return the summary."
     out_dir = Path(out_dir)
-    t, probe_res, fig = audit_tables(df, merges), shortcut_probe(df, seed=seed), plot_audit(df)
+    t, pr, fig = audit_tables(df, merges), shortcut_probe(df, seed=seed), plot_audit(df)
+    g = group_findings(df, merges, n_folds)
     save_atomic(out_dir/'audit.png', lambda p: fig.savefig(p, format='png', dpi=90))
     save_atomic(out_dir/'broken.csv', lambda p: t['broken'].to_csv(p, index=False))
     summary = dict(files=len(df), ok=int(df.ok.sum()), broken=int((~df.ok).sum()), groups=int(df[df.ok].group.nunique()),
-                   sources=t['sources'].reset_index().to_dict('records'), probe_auc=probe_res['auc'],
-                   probe_models=probe_res['models'], probe_features=probe_res['features'],
+                   sources=t['sources'].reset_index().to_dict('records'), probe_auc=pr['auc'], probe_auc_ci=pr['ci'],
+                   probe_note=pr['note'], probe_models=pr['models'], probe_features=pr['features'], group_sizes=g,
                    merges={r: int(n) for r, n in (merges.reason.value_counts().items() if merges is not None else [])})
+    if faces is not None: summary['face_fallback'] = {k: v for k, v in faces.items() if k != 'table'}
     save_json(summary, out_dir/'audit.json')
-    verdict = ('a model could separate real from fake on metadata alone: shortcut present' if probe_res['auc'] >= 0.8 else
-               'metadata carries some label information' if probe_res['auc'] >= 0.6 else 'no metadata shortcut found')
     parts = [f"<h1>Dataset audit</h1><p>Root: <code>{html.escape(str(df.attrs.get('root', '')))}</code> &middot; "
              f"{summary['files']} files, {summary['ok']} readable, {summary['broken']} unreadable, {summary['groups']} groups.</p>",
-             f"<h2>Metadata-only shortcut probe</h2><p><b>AUC {probe_res['auc']:.3f}</b> ({verdict}). "
-             f"Models: {', '.join(f'{k} {v:.3f}' for k, v in probe_res['models'].items())}.</p>",
-             pd.Series(probe_res['features'], name='AUC of the feature alone').to_frame().to_html(float_format='%.3f'),
-             f'<h2>Figures</h2><img src="data:image/png;base64,{_fig_b64(fig)}">']
+             f"<h2>Metadata-only shortcut probe</h2><p><b>{html.escape(probe_verdict(pr))}</b>. "
+             f"Models: {', '.join(f'{k} {v:.3f}' for k, v in pr['models'].items()) or 'none'}.</p>",
+             pd.Series(pr['features'], name='AUC of the feature alone').to_frame().to_html(float_format='%.3f'),
+             '<h2>Groups</h2>' + _groups_html(g)]
+    if faces is not None:
+        parts.append(f"<h2>Face detection</h2><p class='{'warn' if faces['warn'] else ''}'>{html.escape(faces['message'])}</p>"
+                     + faces['table'].to_html(float_format='%.3f'))
+    parts.append(f'<h2>Figures</h2><img src="data:image/png;base64,{_fig_b64(fig)}">')
     for name, tab in t.items():
         parts.append(f'<h2>{name.capitalize()}</h2>' + (tab.to_html(float_format='%.3f') if len(tab) else '<p>none</p>'))
-    style = '<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}</style>'
+    style = ('<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}'
+             'td,th{border:1px solid #ccc;padding:2px 6px}.warn{background:#fff3cd;padding:6px}</style>')
     save_atomic(out_dir/'audit.html', lambda p: p.write_text(f'<html><head><meta charset="utf-8">{style}</head><body>' + '\n'.join(parts) + '</body></html>'))
     plt.close(fig)
     return summary
+
+# %% ../nbs/01_data.ipynb #9010ce2f
+class SplitError(ValueError):
+    "A dataset that cannot be split as asked; the message says why and what to do."
+
+def check_groups(df, n_folds=5):
+    "Raise `SplitError` unless the groups of the usable rows of `df` can fill a test part and `n_folds` folds."
+    sz = df.groupby('group').size()
+    n, need = int(sz.sum()), n_folds + 1
+    if n == 0: raise SplitError('no readable images to split')
+    big, share = int(sz.max()), sz.max() / n
+    if len(sz) >= need and share <= 1 / n_folds: return sz
+    msg = (f"cannot split {n} images into a test part and {n_folds} group-aware folds: they form {len(sz)} group(s), "
+           f"and the largest holds {big} images ({share:.0%}; one fold holds {1 / n_folds:.0%}).")
+    if share > 1 / n_folds:
+        msg += (" Pairs-file or near-duplicate links have chained identities into one group: `dfd audit` names the links that joined it. "
+                "Fix the pairs file, or split by identity with `dfd split INDEX --cut-chains` (for `dfd run`: --set cut_chains=true), "
+                "which keeps every real image and drops each fake that links two sides.")
+    else: msg += f" Use fewer folds (--folds {max(2, len(sz) - 1)}) or more data."
+    raise SplitError(msg)
+
+# %% ../nbs/01_data.ipynb #45d1dd1f
+def _bisect(G, w, cap, seed):
+    "Pieces of the nodes of `G` (weights `w`), each of weight at most `cap` or a single node."
+    if len(G) == 1 or sum(w[v] for v in G) <= cap: return [set(G)]
+    a, b = nx.community.kernighan_lin_bisection(G, seed=seed)
+    return _bisect(G.subgraph(a), w, cap, seed) + _bisect(G.subgraph(b), w, cap, seed)
+
+def cut_chains(df, merges, n_folds=5, test_ratio=0.1, seed=42):
+    "Regroup `df` by identity pieces that fit a fold; return `(df, dropped)` with each dropped fake's reason in `cut`."
+    df = df.copy()
+    df['cut'] = ''
+    ok = df[df.ok]
+    n_img = ok.groupby('key').size()
+    m = merges[merges.key_a.isin(n_img.index) & merges.key_b.isin(n_img.index)]
+    real = set(ok.path[ok.label == 0])
+    ident = link_groups(n_img.index, m[m.path_a.isin(real) & m.path_b.isin(real)])   # real near-duplicates: one identity
+    w = n_img.groupby(ident).sum().to_dict()
+    G = nx.Graph()
+    G.add_nodes_from(w)
+    G.add_edges_from((ident[a], ident[b]) for a, b in zip(m.key_a, m.key_b) if ident[a] != ident[b])
+    cap = max(1., len(ok) * min(1 / (2 * n_folds), test_ratio))   # half a fold, and no more than the test part
+    piece = {}
+    for comp in nx.connected_components(G):
+        for part in _bisect(G.subgraph(comp), w, cap, seed): piece.update(dict.fromkeys(part, min(part)))
+    key_piece = ident.map(piece)
+    cross = m[key_piece[m.key_a].to_numpy() != key_piece[m.key_b].to_numpy()]
+    car = carriers(df, cross)
+    either = cross.reason.eq('near-duplicate') & (car.str.len() == 2)      # fake ~ fake: one of the two suffices
+    for (a_, b_), paths, one in sorted(zip(zip(cross.key_a, cross.key_b), car, either), key=lambda t: t[2]):
+        if one and df.cut[df.path.isin(paths)].ne('').any(): continue        # already broken by an earlier drop
+        hit = df.path.isin(paths[:1] if one else paths) & (df.cut == '')
+        df.loc[hit, 'cut'] = f'links identities {a_} and {b_}, which were split apart'
+    df['group'] = df.key.map(key_piece).fillna(df.key)
+    return df, df.loc[df.cut != '', ['path', 'source', 'key', 'cut']].reset_index(drop=True)
 
 # %% ../nbs/01_data.ipynb #242d896c
 def _strata(df):
@@ -369,17 +528,24 @@ def _ranks(strata, seed):
     return u
 
 # %% ../nbs/01_data.ipynb #e3d26472
-def make_splits(df, frac=1.0, n_folds=5, test_ratio=0.1, val_ratio=0.1, seed=42):
-    "Add `test`, `u`, `fold` and `role_0..role_{n_folds-1}` columns to index `df` (only ok rows take part)."
-    df = df.copy()
-    ok = df[df.ok]
+def make_splits(df, frac=1.0, n_folds=5, test_ratio=0.1, val_ratio=0.1, seed=42, cut=False, merges=None):
+    "Add `test`, `u`, `fold`, `role_0..role_{n_folds-1}` and `cut` columns to index `df` (only ok, uncut rows take part)."
+    if cut:
+        if merges is None: raise ValueError('cut_chains needs the merges table (index.merges.csv beside the index)')
+        df, _ = cut_chains(df, merges, n_folds, test_ratio, seed)
+    else: df = df.assign(cut='')
+    use = df.ok & (df.cut == '')
+    ok = df[use]
+    check_groups(ok, n_folds)
     strata = _strata(ok)
     test_groups = _pick(strata, test_ratio, seed)
-    df['test'] = df.ok & df.group.isin(test_groups)
+    df['test'] = use & df.group.isin(test_groups)
     rest = strata[~strata.index.isin(test_groups)]
     u = _ranks(rest, seed + 1)
-    df['u'] = df.group.map(u).where(df.ok & ~df.test)
+    df['u'] = df.group.map(u).where(use & ~df.test)
     used = df[df.u < frac]
+    if used.group.nunique() < n_folds:
+        raise SplitError(f'the {frac:g} data fraction keeps {used.group.nunique()} groups, fewer than {n_folds} folds: use a larger fraction or fewer folds')
     df['fold'] = -1
     sgkf = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
@@ -394,18 +560,29 @@ def make_splits(df, frac=1.0, n_folds=5, test_ratio=0.1, val_ratio=0.1, seed=42)
         valid = _pick(tstrata, val_ratio, seed + 100 + k)
         role[train.index] = np.where(train.group.isin(valid), 'valid', 'train')
         df[f'role_{k}'] = role
-    df.attrs.update(frac=frac, n_folds=n_folds, test_ratio=test_ratio, val_ratio=val_ratio, seed=seed)
+    df.attrs.update(frac=frac, n_folds=n_folds, test_ratio=test_ratio, val_ratio=val_ratio, seed=seed, cut_chains=bool(cut))
     return df
 
 # %% ../nbs/01_data.ipynb #63f2cbeb
-def check_leakage(sp):
-    "Raise if any group appears in two roles of any fold; return the number of folds checked."
+def check_leakage(sp, merges=None):
+    "Raise if a group or identity key is in two roles of a fold, or (given `merges`) a link joins two roles; return the folds checked."
     folds = [c for c in sp.columns if c.startswith('role_')]
+    m = merges if merges is not None else pd.DataFrame(columns=LINK_COLUMNS)
+    nd, pr = m[m.reason == 'near-duplicate'], m[m.reason == 'pairs file']
     for c in folds:
         used = sp[sp[c] != '']
-        n_roles = used.groupby('group')[c].nunique()
-        bad = n_roles[n_roles > 1]
-        if len(bad): raise AssertionError(f'{c}: groups in more than one role: {list(bad.index[:5])}')
+        for col in ('group', 'key'):
+            n_roles = used.groupby(col)[c].nunique()
+            bad = n_roles[n_roles > 1]
+            if len(bad): raise AssertionError(f'{c}: {col}s in more than one role: {list(bad.index[:5])}')
+        role = used.set_index('path')[c]
+        ra, rb = nd.path_a.map(role), nd.path_b.map(role)           # near-duplicates: both images used, two roles
+        bad = nd[ra.notna() & rb.notna() & (ra != rb)]
+        if len(bad): raise AssertionError(f'{c}: near-duplicates in two roles: {list(zip(bad.path_a, bad.path_b))[:3]}')
+        fake_roles = used[used.label == 1].groupby('key')[c].agg(set)   # pairs (A, B): A's fakes and B's images
+        key_roles = used.groupby('key')[c].agg(set)
+        bad = [(x, y) for x, y in zip(pr.key_a, pr.key_b) if x in fake_roles and len(fake_roles[x] | key_roles.get(y, set())) > 1]
+        if bad: raise AssertionError(f"{c}: fakes of an identity in another role than its pair's images: {bad[:3]}")
     return len(folds)
 
 # %% ../nbs/01_data.ipynb #c9b28802

@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/synth.html.md"""
 
 # %% ../nbs/01a_synth.ipynb #86c117d1
 from __future__ import annotations
-import json
+import io, json
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageDraw, ImageFilter
@@ -14,9 +14,10 @@ from tqdm.auto import tqdm
 from .config import save_json, save_atomic
 
 # %% auto #0
-__all__ = ['SHORTCUTS', 'DFF_SOURCES', 'CHARACTERS', 'lfw_faces', 'face_patch', 'background', 'real_size', 'face_box', 'Identity',
-           'generated_look', 'inner_mask', 'regenerate_face', 'inpainting', 'insight', 'text2img', 'plant',
-           'empty_dest', 'make_dff', 'show_dff', 'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon']
+__all__ = ['SHORTCUTS', 'FACEMISS_SHARE', 'DFF_SOURCES', 'BPP_RANGE', 'CHARACTERS', 'lfw_faces', 'face_patch', 'background',
+           'real_size', 'face_box', 'Identity', 'generated_look', 'inner_mask', 'regenerate_face', 'inpainting',
+           'insight', 'text2img', 'smear_face', 'plant', 'empty_dest', 'jpeg_bytes', 'make_dff', 'show_dff',
+           'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon']
 
 # %% ../nbs/01a_synth.ipynb #fa04e84c
 _FACES = None
@@ -132,7 +133,18 @@ def text2img(b, rng, size=None):
     return generated_look(img), box
 
 # %% ../nbs/01a_synth.ipynb #f951dd63
-SHORTCUTS = ('aspect', 'color', 'format')
+SHORTCUTS = ('aspect', 'color', 'format', 'facemiss')
+FACEMISS_SHARE = 0.6  # share of inpainting fakes whose face is smeared under `facemiss`
+
+def smear_face(img, box):
+    "Blur the whole face of `img` (`box` = x0, y0, side) beyond recognition: a failed inpainting."
+    img = img.copy()
+    x0, y0, side = box
+    crop = img.crop((x0, y0, x0 + side, y0 + side)).filter(ImageFilter.GaussianBlur(side / 8))
+    m = Image.new('L', (side, side), 0)
+    ImageDraw.Draw(m).ellipse([side * .05, 0, side * .95, side], fill=255)
+    img.paste(crop, (x0, y0), m.filter(ImageFilter.GaussianBlur(side / 20)))
+    return img
 
 def plant(img, shortcuts):
     "Apply the pixel-level fake-only `shortcuts` to `img` (`aspect` acts earlier: fakes are rendered square)."
@@ -156,40 +168,64 @@ def empty_dest(dest):
     if dest.exists() and any(dest.iterdir()): raise ValueError(f'{dest} is not empty: write a synthetic dataset to a new folder')
     return dest
 
-def _save(img, path, fmt):
+def jpeg_bytes(img, bpp=None, qs=range(40, 99)):
+    "JPEG bytes of `img`: at quality 90, or (`bpp`) at the quality whose size per pixel is closest to `bpp`."
+    enc = lambda q: (b := io.BytesIO(), img.save(b, format='JPEG', quality=q), b.getvalue())[-1]
+    if bpp is None: return enc(90)
+    target, lo, hi = bpp * img.size[0] * img.size[1], 0, len(qs) - 1
+    while lo < hi:  # size grows with quality: bisect for the first quality at or above the target
+        mid = (lo + hi) // 2
+        if len(enc(qs[mid])) < target: lo = mid + 1
+        else: hi = mid
+    cands = [enc(qs[i]) for i in {max(lo - 1, 0), lo}]
+    return min(cands, key=lambda c: abs(len(c) - target))
+
+def _save(img, path, fmt, bpp=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == 'PNG': img.save(path, format='PNG')
-    else: img.save(path, format='JPEG', quality=90)
+    else: path.write_bytes(jpeg_bytes(img, bpp))
 
 # %% ../nbs/01a_synth.ipynb #32ffbb35
-def make_dff(dest, n=100, seed=0, shortcuts=(), progress=True):
+BPP_RANGE = (.1, .3)  # JPEG bytes per pixel, drawn per image from one range for every source
+
+def _partners(n, rng, pairing):
+    "Each identity's partner: mutual pairs (`pairs`) or the next identity of a random order (`chain`)."
+    order = rng.permutation(n)
+    if pairing == 'chain': return {order[k]: order[(k + 1) % n] for k in range(n)}
+    if pairing != 'pairs': raise ValueError(f"unknown pairing {pairing!r}; choose 'pairs' or 'chain'")
+    partner = {}
+    for k in range(0, n - 1, 2): partner[order[k]], partner[order[k + 1]] = order[k + 1], order[k]
+    if n % 2: partner[order[-1]] = order[0]
+    return partner
+
+def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True):
     "Write a synthetic DFF-layout dataset of `n` identities (4·`n` images) to `dest`; return its path."
     shortcuts = _check_shortcuts(shortcuts)
     dest = empty_dest(dest)
     if n < 2: raise ValueError('n must be at least 2 (identities are paired)')
     rng = np.random.default_rng(seed)
     ids = [Identity(i, rng) for i in range(n)]
-    order = rng.permutation(n)
-    partner = {}
-    for k in range(0, n - 1, 2): partner[order[k]], partner[order[k + 1]] = order[k + 1], order[k]
-    if n % 2: partner[order[-1]] = order[0]
+    partner = _partners(n, rng, pairing)
     faces = []
-    for a in tqdm(ids, desc='synth dff', disable=not progress):
+    for a in tqdm(ids, desc='synth dff', disable=not progress, leave=False):
         b = ids[partner[a.i]]
         r = np.random.default_rng([seed, a.i])
         sq = (256, 256) if 'aspect' in shortcuts else None   # the generators' square output
         imgs = {'wiki': a.photo(), 'inpainting': inpainting(a, sq), 'insight': insight(a, b, sq), 'text2img': text2img(b, r, sq)}
+        miss = 'facemiss' in shortcuts and r.random() < FACEMISS_SHARE
+        if miss: imgs['inpainting'] = smear_face(*imgs['inpainting']), imgs['inpainting'][1]
         for src, (img, box) in imgs.items():
             fake = src != 'wiki'
             if fake: img = plant(img, shortcuts)
             fmt = 'PNG' if fake and 'format' in shortcuts else 'JPEG'
             rel = f"{src}/{a.key}.{'png' if fmt == 'PNG' else 'jpg'}"
-            _save(img, dest/rel, fmt)
-            faces.append(dict(path=rel, x0=box[0], y0=box[1], x1=box[0] + box[2], y1=box[1] + box[2]))
+            _save(img, dest/rel, fmt, bpp=r.uniform(*BPP_RANGE))
+            faces.append(dict(path=rel, x0=box[0], y0=box[1], x1=box[0] + box[2], y1=box[1] + box[2],
+                              smeared=miss and src == 'inpainting'))
     pairs = pd.DataFrame([(a.key, ids[partner[a.i]].key) for a in ids], columns=['a', 'b'])
     save_atomic(dest/'pairs.csv', lambda p: pairs.to_csv(p, index=False))
     save_atomic(dest/'faces.csv', lambda p: pd.DataFrame(faces).to_csv(p, index=False))
-    save_json(dict(kind='dff', n=n, seed=seed, shortcuts=list(shortcuts), images=4 * n, sources=list(DFF_SOURCES),
+    save_json(dict(kind='dff', n=n, seed=seed, shortcuts=list(shortcuts), pairing=pairing, images=4 * n, sources=list(DFF_SOURCES),
                    note='insight/A = B\'s photo with A\'s face; text2img/A = generated from B; inpainting/A = A\'s photo, face regenerated'),
               dest/'synth.json')
     return dest
