@@ -1,5 +1,5 @@
 """Ground-truth check of the audit on synthetic data: for each planted shortcut (none, aspect, color, format),
-the metadata-only probe AUC, and whether the near-duplicate audit alone links every insight/A to its partner's group.
+the metadata-only probe AUC with its 95% bootstrap interval (the null dataset's must hold 0.5), and whether the near-duplicate audit alone links every insight/A to its partner's group.
 
 Run: .venv/bin/python benchmarks/synth_audit.py [--n 200]    Writes benchmarks/synth_audit.json.
 """
@@ -25,7 +25,7 @@ for sc in [(), ('aspect',), ('color',), ('format',)]:
     full, _ = merge_groups(df, read_pairs(ds/'pairs.csv'))
     pr = shortcut_probe(full)
     res[name] = dict(images=len(df), index_files_per_s=round(len(df) / ti, 1), insight_linked_share=linked,
-                     keys_per_group={int(k): int(v) for k, v in keys_per_group.items()}, probe_auc=round(pr['auc'], 3),
+                     keys_per_group={int(k): int(v) for k, v in keys_per_group.items()}, probe_auc=round(pr['auc'], 3), probe_auc_ci=[round(v, 3) for v in pr['ci']],
                      probe_models={k: round(v, 3) for k, v in pr['models'].items()},
                      top_features={k: round(v, 3) for k, v in list(pr['features'].items())[:3]})
     print(name, json.dumps(res[name]), flush=True)

@@ -17,9 +17,9 @@ from sklearn.metrics import roc_auc_score, roc_curve, precision_recall_curve, au
 from sklearn.covariance import EmpiricalCovariance, LedoitWolf
 from sklearn.neighbors import NearestNeighbors
 from sklearn.model_selection import train_test_split
-from fastcore.parallel import parallel
 from tqdm.auto import tqdm
-from fastai.vision.all import Learner, DataLoaders, CrossEntropyLossFlat, Adam, Callback
+from .config import known_warnings
+with known_warnings(): from fastai.vision.all import Learner, DataLoaders, CrossEntropyLossFlat, Adam, Callback
 from fastcore.foundation import L
 from .config import *
 from .data import probe, read_image, make_splits, check_leakage, fold_roles
@@ -135,7 +135,7 @@ def anomaly_index(root, n_workers=2, progress=True, cache_dir=None):
     df = pd.DataFrame(rows, columns=['path', 'part', 'cls'])
     f = Path(cache_dir)/f'anomaly_index_{files_key(df, root)}.parquet' if cache_dir else None  # keyed like the decoded cache
     if f and f.exists(): return pd.read_parquet(f), classes
-    facts = pd.DataFrame(list(parallel(probe, [root/p for p in df.path], n_workers=n_workers, progress=progress, threadpool=False)))
+    facts = pd.DataFrame(pmap(probe, [root/p for p in df.path], n_workers, 'index', progress))
     df = pd.concat([df, facts[['ok', 'error', 'mode', 'width', 'height']]], axis=1)
     if f: save_atomic(f, lambda p: df.to_parquet(p, index=False))
     return df, classes
@@ -206,7 +206,7 @@ def train_classifier(arr, train, valid, n_out, cfg, work, progress=True):
     cb = EpochState(cfg['seed'], work, start, hist, best)
     left = cfg['epochs'] - start
     with learn.no_logging():
-        for _ in tqdm(range(left), desc='epochs', initial=start, total=cfg['epochs'], disable=not progress):
+        for _ in tqdm(range(left), desc='epochs', initial=start, total=cfg['epochs'], disable=not progress, leave=False):
             learn.fit(1, cbs=[cb]); cb.start += 1
     model.load_state_dict(torch.load(work/'best.pth', map_location='cpu', weights_only=True))
     return model, pd.DataFrame(cb.hist), stats

@@ -11,8 +11,8 @@ from pathlib import Path
 from .config import *
 
 # %% auto #0
-__all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'cmd_audit', 'cmd_split', 'cmd_synth', 'cmd_run',
-           'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen',
+__all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
+           'cmd_run', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen',
            'cmd_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
@@ -55,44 +55,71 @@ def _index_of(path, a):
     "An index from `path`: a saved index file, or a dataset folder to index now."
     from deepfake_detect.data import load_index
     p = Path(path)
-    if p.is_dir():
-        a.data_dir, a.out, a.pairs, a.no_near_dups = p, None, getattr(a, 'pairs', None), False
-        return cmd_index(a), data_home(p)
+    if p.is_dir():   # index it now, into its usual home (the audit's own --out is left alone)
+        ia = argparse.Namespace(data_dir=p, out=None, labels=getattr(a, 'labels', None), pairs=getattr(a, 'pairs', None),
+                                no_near_dups=False, workers=a.workers)
+        return cmd_index(ia), data_home(p)
     return load_index(p), p.parent
 
+def audit_faces(df, home, workers=2):
+    "The face detector's fallback test on the readable images of index `df` (boxes cached under `home/cache`)."
+    from deepfake_detect.preprocessing import face_boxes, fallback_test
+    ok = df[df.ok]
+    return fallback_test(ok, face_boxes(ok, df.attrs['root'], Path(home)/'cache'))
+
 def cmd_audit(a):
-    "Audit a dataset (folder or index): broken files, distributions, merges, metadata-only shortcut probe."
+    "Audit a dataset (folder or index): broken files, distributions, groups, merges, metadata-only shortcut probe, faces."
     import pandas as pd
-    from deepfake_detect.data import audit_report
+    from deepfake_detect.data import audit_report, probe_verdict
     df, home = _index_of(a.source, a)
     mp = home/'index.merges.csv'
-    merges = pd.read_csv(mp) if mp.exists() else None
+    merges = pd.read_csv(mp, keep_default_na=False) if mp.exists() else None
     out = Path(a.out) if a.out else home/'audit'
-    s = audit_report(df, merges, out, seed=a.seed)
+    faces = audit_faces(df, home, a.workers) if a.faces else None
+    s = audit_report(df, merges, out, seed=a.seed, n_folds=a.folds, faces=faces)
     print(f"{s['files']} files, {s['broken']} unreadable, {s['groups']} groups")
-    print(f"metadata-only shortcut probe AUC: {s['probe_auc']:.3f}  (top features: " +
-          ', '.join(f'{k} {v:.2f}' for k, v in list(s['probe_features'].items())[:3]) + ')')
+    print('metadata-only shortcut probe: ' + probe_verdict(dict(auc=s['probe_auc'], ci=s['probe_auc_ci'], note=s['probe_note'])) +
+          '  (top features: ' + ', '.join(f'{k} {v:.2f}' for k, v in list(s['probe_features'].items())[:3]) + ')')
+    for L in s['group_sizes']['large']:
+        print(f"LARGE GROUP: {L['group']} holds {L['images']} images ({L['share']:.0%}; one fold holds {1 / a.folds:.0%}), "
+              f"{L['keys']} identities joined by " + ', '.join(f'{n} {r} links' for r, n in L['links'].items()) +
+              '. `dfd split --cut-chains` splits it by identity; the audit names the links that joined it.')
+    if 'cut_chains' in s: print(f"  with --cut-chains: {s['cut_chains']['dropped']} fakes would be dropped (list: {out/'cut_chains_dropped.csv'})")
+    if faces is not None: print(faces['message'])
     print(f'report: {out/"audit.html"}')
     return s
 
 # %% ../nbs/08_cli.ipynb #5a62c873
 def cmd_split(a):
-    "Split an index: fixed test holdout, nested fraction, group-aware folds, inner validation."
+    "Split an index: fixed test holdout, nested fraction, group-aware folds, inner validation (optionally cutting chained groups)."
+    import pandas as pd
     from deepfake_detect.data import load_index, make_splits, check_leakage, save_splits
     sets = parse_sets(a.set)
     for k in ('frac', 'n_folds', 'seed'):
         v = getattr(a, k)
         if v is not None: sets[k] = v
+    if a.cut_chains: sets['cut_chains'] = True
     cfg = resolve(None, sets)
     df = load_index(a.index)
-    sp = make_splits(df, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'])
-    check_leakage(sp)
-    out = Path(a.out) if a.out else Path(a.index).parent/f"splits_f{cfg['frac']:g}_k{cfg['n_folds']}_s{cfg['seed']}.parquet"
+    mp = Path(a.index).with_suffix('.merges.csv')
+    merges = pd.read_csv(mp, keep_default_na=False) if mp.exists() else None
+    if cfg['cut_chains'] and merges is None: raise FileNotFoundError(f'--cut-chains needs the links table {mp} (written by dfd index)')
+    sp = make_splits(df, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'], cfg['cut_chains'], merges)
+    check_leakage(sp, merges)
+    cut = '_cut' if cfg['cut_chains'] else ''
+    out = Path(a.out) if a.out else Path(a.index).parent/f"splits_f{cfg['frac']:g}_k{cfg['n_folds']}_s{cfg['seed']}{cut}.parquet"
     save_splits(sp, out)
     print(f"test: {int(sp.test.sum())} images; used ({cfg['frac']:g} of the rest): {int((sp.fold >= 0).sum())} images in {cfg['n_folds']} folds")
     for k in range(cfg['n_folds']):
         c = sp[f'role_{k}'].value_counts()
         print(f"  fold {k}: train {c.get('train', 0)}, valid {c.get('valid', 0)}, holdout {c.get('holdout', 0)}")
+    if cfg['cut_chains']:
+        dropped = sp.loc[sp.cut != '', ['path', 'source', 'key', 'cut']]
+        dp = out.with_suffix('.dropped.csv')
+        from deepfake_detect.config import save_atomic
+        save_atomic(dp, lambda p: dropped.to_csv(p, index=False))
+        print(f"cut chains: {sp.group[sp.ok].nunique()} groups of identities; {len(dropped)} fakes dropped because they link two sides "
+              f"({', '.join(f'{s} {n}' for s, n in dropped.source.value_counts().items())}); every real image kept; list: {dp}")
     print(f'splits: {out}')
     return sp
 
@@ -100,7 +127,8 @@ def cmd_split(a):
 def cmd_synth(a):
     "Write a synthetic dataset."
     from deepfake_detect.synth import make_dff, make_cartoon
-    if a.kind == 'dff': p = make_dff(a.dest, n=a.n or 100, seed=a.seed, shortcuts=[s.strip() for s in (a.shortcuts or '').split(',') if s.strip()])
+    if a.kind == 'dff': p = make_dff(a.dest, n=a.n or 100, seed=a.seed, pairing=a.pairing,
+                                     shortcuts=[s.strip() for s in (a.shortcuts or '').split(',') if s.strip()])
     else: p = make_cartoon(a.dest, n=a.n or 60, seed=a.seed)
     print(f'wrote a synthetic {a.kind} dataset to {p}')
     return p
@@ -120,6 +148,9 @@ def cmd_run(a):
     import pandas as pd
     print('\nmean ± std over folds (val = each fold\'s held-out part; test = the fixed test set):')
     print(pd.DataFrame(rows).T.to_string())
+    for n, cfg in cfgs.items():
+        notes = json.loads((Path(a.out)/cfg['study']/n.replace('/', '-')/'summary.json').read_text()).get('notes', {})
+        for k, why in list(notes.items())[:5]: print(f'  {n}: {k} is nan: {why}')
     print(f"results: {Path(a.out)/cfgs[names[0]]['study']}")
     return rows
 
@@ -132,25 +163,40 @@ def _demo_data(dest, kind, n):
             raise ValueError(f'{dest} holds a demo dataset of {m} identities, not {n}: use another --out or remove it')
         return dest
     shutil.rmtree(dest, ignore_errors=True)   # synth.json is written last: without it the folder is incomplete
-    return cmd_synth(argparse.Namespace(dest=dest, kind=kind, n=n, seed=0, shortcuts='aspect' if kind == 'dff' else ''))
+    return cmd_synth(argparse.Namespace(dest=dest, kind=kind, n=n, seed=0, pairing='pairs', shortcuts='aspect' if kind == 'dff' else ''))
+
+def _step(i, n, what): print(f'\n== {i}/{n} {what}')
 
 def cmd_demo(a):
     "The demo: Phase 1 of the study on a synthetic DFF-like dataset with the aspect shortcut (audited, split, run), then the anomaly workflow on the synthetic cartoon set, then the report."
     out = Path(a.out)
-    ds = _demo_data(out/'data'/'synth_dff', 'dff', a.n)
-    ns = argparse.Namespace(data_dir=ds, out=out/'index.parquet', labels=None, pairs=None, no_near_dups=False, workers=a.workers)
-    cmd_index(ns)
-    cmd_audit(argparse.Namespace(source=out/'index.parquet', out=out/'audit', seed=42, workers=a.workers))
-    cmd_split(argparse.Namespace(index=out/'index.parquet', frac=1.0, n_folds=5, seed=None, set=[], out=out/'splits.parquet'))
-    cmd_run(argparse.Namespace(experiment='phase1', data=ds, out=out, preset='demo', set=[], verbose=False))
-    print('\n== anomaly detection: the anomaly guide\'s workflow on the synthetic cartoon set')
-    cart = _demo_data(out/'data'/'cartoon', 'cartoon', None)
-    cmd_anomaly_check(argparse.Namespace(data_dir=cart, workers=a.workers))
-    cmd_anomaly_train(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers))
-    cmd_anomaly_score(argparse.Namespace(data_dir=cart, results=None, out=out, boot=2000, workers=a.workers))
-    cmd_report(argparse.Namespace(results=out, out=None))
-    print(f'demo finished: audit {out/"audit"/"audit.html"}; Phase 1 results {out/"phase1"}; anomaly results {out/"anomaly"}; '
-          f'report {out/"report"/"anomaly.html"}')
+    t0 = time.time()
+    with log_file(out/'demo.log') as lf:
+        log.debug(f'dfd demo --out {out} --n {a.n}')
+        _step(1, 5, f'synthetic DFF-like data: {a.n} identities x 4 sources, the aspect shortcut planted')
+        ds = _demo_data(out/'data'/'synth_dff', 'dff', a.n)
+        _step(2, 5, 'index, audit and split')
+        cmd_index(argparse.Namespace(data_dir=ds, out=out/'index.parquet', labels=None, pairs=None, no_near_dups=False, workers=a.workers))
+        au = cmd_audit(argparse.Namespace(source=out/'index.parquet', out=out/'audit', seed=42, workers=a.workers, folds=5, faces=False))
+        cmd_split(argparse.Namespace(index=out/'index.parquet', frac=1.0, n_folds=5, seed=None, set=[], out=out/'splits.parquet', cut_chains=False))
+        _step(3, 5, 'Phase 1: SimpleCNN vs ResNet18, 5-fold group-aware CV (demo preset: 48 px, 8 epochs)')
+        p1 = cmd_run(argparse.Namespace(experiment='phase1', data=ds, out=out, preset='demo', set=[], verbose=False))
+        _step(4, 5, "anomaly detection: the anomaly guide's workflow on the synthetic cartoon set")
+        cart = _demo_data(out/'data'/'cartoon', 'cartoon', None)
+        cmd_anomaly_check(argparse.Namespace(data_dir=cart, workers=a.workers))
+        cmd_anomaly_train(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers))
+        an = cmd_anomaly_score(argparse.Namespace(data_dir=cart, results=None, out=out, boot=2000, workers=a.workers))
+        _step(5, 5, 'report')
+        cmd_report(argparse.Namespace(results=out, out=None))
+        best = max(an['scores'], key=lambda k: an['scores'][k]['auroc'])
+        bs = an['scores'][best]
+        lo, hi = au['probe_auc_ci']
+        print(f"\n== demo finished in {time.time() - t0:.0f}s\n"
+              f"metadata-only probe AUC {au['probe_auc']:.3f} [{lo:.3f}, {hi:.3f}]: the planted aspect shortcut is visible without pixels\n" +
+              ''.join(f"Phase 1 {n.split('/')[-1]}: held-out AUC {r['val_auc']}, test AUC {r['test_auc']} (mean ± std over 5 folds)\n" for n, r in p1.items()) +
+              f"anomaly detection: best score {best}, AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
+              f"open: {out/'report'/'anomaly.html'}  (report)\n      {out/'audit'/'audit.html'}  (audit)\n"
+              f"results: {out/'phase1'}, {out/'anomaly'}\nlog: {lf}")
 
 # %% ../nbs/08_cli.ipynb #591fed37
 def cmd_anomaly_check(a):
@@ -194,7 +240,7 @@ def cmd_anomaly_unseen(a):
 def cmd_report(a):
     "Render the report notebooks that a results folder has results for, as self-contained HTML."
     from deepfake_detect.report import make_reports
-    paths = make_reports(a.results, a.out)
+    paths = make_reports(a.results, a.out, progress=True)
     for p in paths: print(f'report: {p}')
     return paths
 
@@ -217,7 +263,8 @@ def parser():
     s.add_argument('--kind', choices=('dff', 'cartoon'), default='dff')
     s.add_argument('--n', type=int, help='dff: identities (4 images each; default 100); cartoon: training images per character (default 60)')
     s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--shortcuts', default='', help='dff only: comma-separated shortcuts to plant: aspect, color, format')
+    s.add_argument('--shortcuts', default='', help='dff only: comma-separated shortcuts to plant: aspect, color, format, facemiss')
+    s.add_argument('--pairing', choices=('pairs', 'chain'), default='pairs', help="dff only: mutual pairs (DFF), or a chain A-B, B-C, ... (face-swap sets)")
     s.set_defaults(fn=cmd_synth)
 
     s = sub.add_parser('index', help='index a dataset folder (one row per file; broken files recorded with a reason)')
@@ -234,6 +281,8 @@ def parser():
     s.add_argument('--out', help='report folder (default: beside the index, audit/)')
     s.add_argument('--labels', nargs='*', metavar='SOURCE=0|1')
     s.add_argument('--seed', type=int, default=42)
+    s.add_argument('--folds', type=int, default=5, help='folds planned: a group holding more than 1/FOLDS of the images is flagged')
+    s.add_argument('--faces', action='store_true', help='also run the face detector (MTCNN) and test whether its fallback differs by source or label')
     s.add_argument('--workers', type=int, default=2)
     s.set_defaults(fn=cmd_audit)
 
@@ -243,6 +292,8 @@ def parser():
     s.add_argument('--folds', dest='n_folds', type=int, help='number of folds (default from config: 5)')
     s.add_argument('--seed', type=int, help='seed (default from config: 42)')
     s.add_argument('--out', help='split file (default: beside the index)')
+    s.add_argument('--cut-chains', action='store_true', help='split by identity pieces when links chain identities into a group too big for a fold; '
+                   'keeps every real image, drops each fake that links two sides (listed in SPLIT.dropped.csv)')
     _sets(s); s.set_defaults(fn=cmd_split)
 
     s = sub.add_parser('run', help='run all folds of an experiment (PHASE or PHASE/EXPERIMENT); finished folds are skipped')
@@ -294,6 +345,7 @@ def parser():
 def main(argv=None):
     "Entry point of `dfd`."
     a = parser().parse_args(argv)
+    log_to_console(getattr(a, 'verbose', False))
     try: a.fn(a)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         print(f'dfd: error: {e}', file=sys.stderr)

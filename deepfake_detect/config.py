@@ -6,14 +6,16 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #f217e0ff
 from __future__ import annotations
-import json, os, random, hashlib, difflib, tempfile, copy
+import json, os, random, hashlib, difflib, tempfile, copy, sys, io, logging, warnings, contextlib
+from functools import partial
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SCHEMA', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate',
+__all__ = ['SCHEMA', 'log', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate',
            'config_dir', 'read_json', 'find_experiment', 'experiments', 'defaults', 'resolve', 'parse_sets',
-           'save_config', 'load_config', 'config_id', 'seed_everything']
+           'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file',
+           'known_warnings']
 
 # %% ../nbs/00_config.ipynb #8f5b4c41
 _UMASK = os.umask(0); os.umask(_UMASK)  # read once: the process umask
@@ -74,6 +76,8 @@ SCHEMA = {
     'augment':                 Key(bool, False, 'augment training images (never validation or test)'),
     'norm':                    Key(str, 'imagenet', 'normalization statistics', choices=('imagenet', 'real')),
     'holdout_source':          Key(str, None, 'fake source left out of training (source-holdout test)', nullable=True),
+    'cut_chains':              Key(bool, False, 'split by identity pieces, dropping fakes that link two sides (chained pairs files)'),
+    'face_fallback':           Key(str, 'center', 'face view, no face found: centre crop, or drop the image', choices=('center', 'drop')),
 }
 
 # %% ../nbs/00_config.ipynb #094a3125
@@ -228,3 +232,59 @@ def seed_everything(seed=42, deterministic=True):
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.deterministic,torch.backends.cudnn.benchmark = True,False
+
+# %% ../nbs/00_config.ipynb #0009a539
+from tqdm.auto import tqdm
+
+def pmap(f, items, n_workers=2, desc=None, progress=True, chunksize=32, **kwargs):
+    "`[f(x, **kwargs) for x in items]` over `n_workers` processes (0: in this process), with one progress bar."
+    f, items = partial(f, **kwargs) if kwargs else f, list(items)
+    if n_workers == 0 or len(items) < 2 * chunksize:
+        return [f(x) for x in tqdm(items, desc=desc, disable=not progress, leave=False)]
+    from tqdm.contrib.concurrent import process_map
+    return process_map(f, items, max_workers=n_workers, chunksize=chunksize, desc=desc, disable=not progress, leave=False)
+
+# %% ../nbs/00_config.ipynb #ca580ef8
+log = logging.getLogger('deepfake_detect')
+log.setLevel(logging.DEBUG)
+log.propagate = False
+
+class _Console(logging.Handler):
+    "Log records to the terminal through `tqdm.write`, so they never break a progress bar."
+    def emit(self, record): tqdm.write(self.format(record), file=sys.stdout)
+
+def log_to_console(verbose=False):
+    "Show the library's messages in the terminal: results (INFO), and details (DEBUG) when `verbose`."
+    for h in [h for h in log.handlers if isinstance(h, _Console)]: log.removeHandler(h)
+    h = _Console(logging.DEBUG if verbose else logging.INFO)
+    log.addHandler(h)
+    return h
+
+class _Tee(io.TextIOBase):
+    def __init__(self, *streams): self.streams = streams
+    def write(self, s):
+        for st in self.streams: st.write(s)
+        return len(s)
+    def flush(self):
+        for st in self.streams: st.flush()
+
+@contextlib.contextmanager
+def log_file(path):
+    "While the block runs, append everything printed and every `log` record (details included) to `path`."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a') as f:
+        h = logging.StreamHandler(f)
+        h.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(message)s'))
+        log.addHandler(h)
+        try:
+            with contextlib.redirect_stdout(_Tee(sys.stdout, f)): yield path
+        finally: log.removeHandler(h)
+
+# %% ../nbs/00_config.ipynb #493896fc
+@contextlib.contextmanager
+def known_warnings():
+    "Silence, while importing, the one library warning we know is harmless: fastai's import-time `torch.jit.script`."
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+        yield

@@ -12,24 +12,32 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.metrics import roc_auc_score, log_loss, accuracy_score
 from tqdm.auto import tqdm
-from fastai.vision.all import (Learner, DataLoaders, TensorImage, TensorCategory, CrossEntropyLossFlat, Adam,
-                               EarlyStoppingCallback, SaveModelCallback, ParamScheduler, RocAucBinary)
-from fastai.data.load import DataLoader
+from .config import known_warnings
+with known_warnings():
+    from fastai.vision.all import (Learner, DataLoaders, TensorImage, TensorCategory, CrossEntropyLossFlat, Adam,
+                                   EarlyStoppingCallback, SaveModelCallback, TrackerCallback, CancelFitException, ParamScheduler, RocAucBinary)
+    from fastai.data.load import DataLoader
 from fasttransform import Pipeline
 from .config import *
 from .data import build_index, load_index, make_splits, check_leakage, fold_roles, save_index, list_files
-from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, face_stats, files_key
+from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, face_stats, files_key, fallback_test
 from .models import create_model
 
 # %% auto #0
-__all__ = ['SCALARS', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched', 'train_fold',
-           'fold_done', 'save_fold', 'load_weights', 'fold_rows', 'summarize', 'dataset_index', 'claim',
-           'run_experiment']
+__all__ = ['SCALARS', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched',
+           'QuietSaveModel', 'QuietEarlyStopping', 'train_fold', 'fold_done', 'save_fold', 'load_weights', 'fold_rows',
+           'fold_notes', 'summarize', 'dataset_index', 'load_merges', 'claim', 'face_check', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
+def why_no_auc(y):
+    "Why labels `y` give no AUC ('' when they do)."
+    y = np.asarray(y)
+    if len(y) == 0: return 'no images'
+    return '' if len(set(y)) == 2 else f'only one class ({int((y == 0).sum())} real, {int((y == 1).sum())} fake)'
+
 def safe_auc(y, p):
-    "ROC AUC, or NaN when only one class is present."
-    return float(roc_auc_score(y, p)) if len(set(y)) == 2 else float('nan')
+    "ROC AUC, or NaN when only one class is present (`why_no_auc` says so)."
+    return float('nan') if why_no_auc(y) else float(roc_auc_score(y, p))
 
 def per_source_auc(preds):
     "AUC of each fake source against all the reals of `preds` (columns source, label, prob)."
@@ -38,13 +46,21 @@ def per_source_auc(preds):
             for s, d in preds[preds.label == 1].groupby('source')}
 
 def set_metrics(preds):
-    "Metrics of one prediction set: n, AUC, accuracy, loss, per-source AUC and its variance."
+    "Metrics of one prediction set: n, AUC, accuracy, loss, per-source AUC and its variance; `notes` says why any is nan."
     y, p = preds.label.to_numpy(), preds.prob.to_numpy()
     ps = per_source_auc(preds)
     vals = [v for v in ps.values() if not np.isnan(v)]
-    return dict(n=len(preds), auc=safe_auc(y, p), acc=float(accuracy_score(y, p > 0.5)),
-                loss=float(log_loss(y, np.clip(p, 1e-7, 1 - 1e-7), labels=[0, 1])),
-                source_auc=ps, source_auc_var=float(np.var(vals)) if vals else float('nan'))
+    notes = {'auc': why_no_auc(y)} | {f'source_auc.{s}': 'no real images to compare with' for s, v in ps.items() if np.isnan(v)}
+    if len(vals) < 2: notes['source_auc_var'] = f'needs 2 per-source AUCs, has {len(vals)}'
+    m = dict(n=len(preds), auc=safe_auc(y, p), acc=float(accuracy_score(y, p > 0.5)) if len(y) else float('nan'),
+             loss=float(log_loss(y, np.clip(p, 1e-7, 1 - 1e-7), labels=[0, 1])) if len(y) else float('nan'),
+             source_auc=ps, source_auc_var=float(np.var(vals)) if len(vals) > 1 else float('nan'))
+    if 'face' in preds:   # face view: the AUC on the images where a face was found, beside the AUC
+        f = preds[preds.face.astype(bool)]
+        m['auc_face'], m['n_face'] = safe_auc(f.label, f.prob), len(f)
+        if np.isnan(m['auc_face']): notes['auc_face'] = why_no_auc(f.label)
+    m['notes'] = {k: v for k, v in notes.items() if v}
+    return m
 
 # %% ../nbs/04_cv.ipynb #84c40999
 class ArrayDS(torch.utils.data.Dataset):
@@ -52,7 +68,7 @@ class ArrayDS(torch.utils.data.Dataset):
     def __init__(self, arr, idx, y): self.arr, self.idx, self.y = arr, np.asarray(idx), np.asarray(y)
     def __len__(self): return len(self.idx)
     def __getitem__(self, i):
-        x = torch.from_numpy(np.ascontiguousarray(self.arr[self.idx[i]])).permute(2, 0, 1)
+        x = torch.from_numpy(np.array(self.arr[self.idx[i]])).permute(2, 0, 1)   # a copy: the cache is a read-only memory map
         return TensorImage(x), TensorCategory(int(self.y[i]))
 
 def make_dl(arr, rows, tfms, bs, shuffle=False, num_workers=0):
@@ -68,7 +84,22 @@ def cosine_sched(lr, T_max, n_epoch):
 # %% ../nbs/04_cv.ipynb #b1402cfe
 def _preds(learn, dl, rows):
     p = learn.get_preds(dl=dl)[0][:, 1].numpy() if len(rows) else np.zeros(0)
-    return rows[['path', 'source', 'label']].assign(prob=p)
+    return rows[[c for c in ('path', 'source', 'label', 'face') if c in rows]].assign(prob=p)
+
+class QuietSaveModel(SaveModelCallback):
+    "`SaveModelCallback` without its 'Better model found' line: the fold's history records every epoch."
+    def after_epoch(self):
+        TrackerCallback.after_epoch(self)
+        if self.new_best: self._save(self.fname)
+
+class QuietEarlyStopping(EarlyStoppingCallback):
+    "`EarlyStoppingCallback` without its print: `epochs_run` and `best_epoch` record the stop."
+    def after_epoch(self):
+        TrackerCallback.after_epoch(self)
+        if self.new_best: self.wait = 0
+        else:
+            self.wait += 1
+            if self.wait >= self.patience: raise CancelFitException()
 
 def train_fold(arr, data, k, cfg, work, quiet=True):
     "Train fold `k` of split table `data` (rows aligned with cache `arr`); return `(metrics, preds, history, model)`."
@@ -83,8 +114,8 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
                       make_dl(arr, valid, ev, bs))
     model = create_model(cfg['arch'], 2, cfg['pretrained'])
     opt, sch, n = cfg['optimizer'], cfg['scheduler'], cfg['epochs']
-    cbs = [EarlyStoppingCallback(monitor='valid_loss', patience=cfg['early_stopping_patience']),
-           SaveModelCallback(monitor='valid_loss', fname='best', with_opt=False)]
+    cbs = [QuietEarlyStopping(monitor='valid_loss', patience=cfg['early_stopping_patience']),
+           QuietSaveModel(monitor='valid_loss', fname='best', with_opt=False)]
     if sch['type'] == 'cosine_annealing': cbs.append(ParamScheduler({'lr': cosine_sched(opt['lr'], sch['T_max'], n)}))
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(Adam, decouple_wd=True),
                     lr=opt['lr'], wd=opt['weight_decay'], metrics=[RocAucBinary()], path=work, model_dir='.', cbs=cbs)
@@ -124,37 +155,54 @@ def load_weights(model, d):
 SCALARS = ('train_auc', 'val_auc', 'gap', 'test_auc', 'epochs_run')
 
 def fold_rows(exp_dir):
-    "One row per finished fold of `exp_dir`: the scalar metrics, holdout/test accuracy and per-source AUCs."
+    "One row per finished fold of `exp_dir`: the scalar metrics, holdout/test accuracy and per-source AUCs (and face-only AUCs)."
     rows = []
     for f in sorted(Path(exp_dir).glob('fold_*/metrics.json')):
         m = json.loads(f.read_text())
         r = {k: m[k] for k in SCALARS} | dict(fold=m['fold'], val_acc=m['holdout']['acc'], test_acc=m['test']['acc'],
                                                val_source_auc_var=m['holdout']['source_auc_var'], test_source_auc_var=m['test']['source_auc_var'])
+        if 'auc_face' in m['test']: r |= dict(val_auc_face=m['holdout']['auc_face'], test_auc_face=m['test']['auc_face'])
         r |= {f'test_auc_{s}': v for s, v in m['test']['source_auc'].items()}
         rows.append(r)
     return pd.DataFrame(rows)
 
+def fold_notes(exp_dir):
+    "Why any metric of `exp_dir` is nan: `{'fold k, role: metric': reason}`."
+    out = {}
+    for f in sorted(Path(exp_dir).glob('fold_*/metrics.json')):
+        m = json.loads(f.read_text())
+        for role in ('train', 'valid', 'holdout', 'test'):
+            out |= {f"fold {m['fold']}, {role}: {k}": v for k, v in m[role].get('notes', {}).items()}
+    return out
+
 def summarize(exp_dir):
-    "Mean and std over folds of every metric of `exp_dir`; written to `summary.csv` and `summary.json`."
+    "Mean and std over folds of every metric of `exp_dir`; written to `summary.csv` and `summary.json` (with `notes` on any nan)."
     rows = fold_rows(exp_dir)
     s = rows.drop(columns='fold').agg(['mean', 'std']).T
     s['n_folds'] = len(rows)
     save_atomic(Path(exp_dir)/'summary.csv', lambda p: s.to_csv(p))
-    save_json({k: dict(mean=float(v['mean']), std=float(v['std']), n=int(v['n_folds'])) for k, v in s.iterrows()}, Path(exp_dir)/'summary.json')
+    js = {k: dict(mean=float(v['mean']), std=float(v['std']), n=int(v['n_folds'])) for k, v in s.iterrows()}
+    save_json(js | dict(notes=fold_notes(exp_dir)), Path(exp_dir)/'summary.json')
     return s
 
 # %% ../nbs/04_cv.ipynb #0e6e427c
 def dataset_index(data_dir, out='runs', progress=True):
-    "The index of `data_dir`, reused from `out/data/<name>/` unless its files changed."
+    "The index of `data_dir`, reused from `out/data/<name>/` unless its files changed; its links in `attrs['merges']` (a path)."
     data_dir = Path(data_dir)
     files = list_files(data_dir)
     f = Path(out)/'data'/data_dir.resolve().name/'index.parquet'
     sigf = f.with_suffix('.sig')
     sig = files_key(files, data_dir)
-    if f.exists() and sigf.exists() and sigf.read_text() == sig: return load_index(f)
-    df, _ = build_index(data_dir, f, progress=progress)
-    save_atomic(sigf, lambda p: p.write_text(sig))
+    if f.exists() and sigf.exists() and sigf.read_text() == sig: df = load_index(f)
+    else:
+        df, _ = build_index(data_dir, f, progress=progress)
+        save_atomic(sigf, lambda p: p.write_text(sig))
+    df.attrs['merges'] = str(f.with_suffix('.merges.csv'))
     return df
+
+def load_merges(idx):
+    "The links table saved beside the index `idx` (from `dataset_index`)."
+    return pd.read_csv(idx.attrs['merges'], keep_default_na=False)
 
 # %% ../nbs/04_cv.ipynb #c349a5b0
 def claim(res_dir, cfg):
@@ -167,6 +215,18 @@ def claim(res_dir, cfg):
     save_config(cfg, res_dir/'config.json')
     return cid
 
+def face_check(data, boxes, cfg, exp_dir):
+    "Record the face view's fallback test (warn when it is a shortcut); mark `face`; drop no-face images if asked."
+    ft = fallback_test(data, boxes)
+    save_atomic(exp_dir/'face_stats.csv', lambda p: ft['table'].to_csv(p))
+    save_json({k: v for k, v in ft.items() if k != 'table'} | dict(face_fallback=cfg['face_fallback']), exp_dir/'face_fallback.json')
+    (log.warning if ft['warn'] else log.debug)(ft['message'])
+    data = data.assign(face=boxes.x0.notna().to_numpy())
+    if cfg['face_fallback'] == 'drop':   # no face, no image: in no role of any fold, the test set included
+        for c in [c for c in data if c.startswith('role_')]: data.loc[~data.face, c] = ''
+        data['test'] &= data.face
+    return data
+
 def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
     "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`; return its summary."
     out, data_dir = Path(out), Path(data_dir)
@@ -174,16 +234,18 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
     cid = claim(exp_dir, cfg)
     todo = [k for k in range(cfg['n_folds']) if not fold_done(exp_dir/f'fold_{k}')]
     if not todo:
-        if progress: print(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid})')
+        log.info(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
         return summarize(exp_dir)
     idx = dataset_index(data_dir, out, progress)
-    sp = make_splits(idx, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'])
-    check_leakage(sp)
-    data = sp[sp.ok].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
-    save_index(sp, exp_dir/'splits.parquet')
+    merges = load_merges(idx)
+    sp = make_splits(idx, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'], cfg['cut_chains'], merges)
+    check_leakage(sp, merges)
+    if cfg['cut_chains']: save_atomic(exp_dir/'dropped.csv', lambda p: sp.loc[sp.cut != '', ['path', 'source', 'cut']].to_csv(p, index=False))
+    data = sp[sp.ok & (sp.cut == '')].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
     arr, boxes = build_cache(data, data_dir, cfg['size'], cfg['view'], out/'cache', progress=progress)
-    if boxes is not None: save_atomic(exp_dir/'face_stats.csv', lambda p: face_stats(data, boxes).to_csv(p))
-    for k in tqdm(todo, desc=f'{name} folds', disable=not progress):
+    if boxes is not None: data = face_check(data, boxes, cfg, exp_dir)
+    save_index(sp, exp_dir/'splits.parquet')
+    for k in tqdm(todo, desc=f'{name} folds', disable=not progress, leave=False):
         d = exp_dir/f'fold_{k}'
         work = d/'.work'
         t = time.time()
@@ -192,5 +254,5 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
         m['config_id'] = cid
         save_fold(d, cfg, m, preds, hist, model)
         shutil.rmtree(work, ignore_errors=True)
-        if progress: tqdm.write(f"  fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
+        log.debug(f"{name} fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
     return summarize(exp_dir)

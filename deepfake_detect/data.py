@@ -10,8 +10,7 @@ import json, math, warnings, base64, io, html
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, UnidentifiedImageError
-from fastcore.parallel import parallel
-from .config import ConfigError, save_atomic, save_json
+from .config import ConfigError, save_atomic, save_json, pmap
 from .stats import auc_ci
 
 # %% auto #0
@@ -126,8 +125,7 @@ def index_folder(root, labels=None, n_workers=2, max_pixels=MAX_PIXELS, progress
     root = Path(root)
     files = list_files(root, labels)
     if files.empty: raise ValueError(f'{root}: the source folders hold no files')
-    facts = parallel(_probe_row, [root/p for p in files.path], max_pixels=max_pixels, n_workers=n_workers,
-                     progress=progress, chunksize=64, threadpool=False)
+    facts = pmap(_probe_row, [root/p for p in files.path], n_workers, 'index', progress, chunksize=64, max_pixels=max_pixels)
     df = pd.concat([files, pd.DataFrame(list(facts))], axis=1)
     df['group'] = df.key
     df.attrs['root'] = str(root.resolve())
@@ -432,6 +430,10 @@ def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=Non
                    probe_note=pr['note'], probe_models=pr['models'], probe_features=pr['features'], group_sizes=g,
                    merges={r: int(n) for r, n in (merges.reason.value_counts().items() if merges is not None else [])})
     if faces is not None: summary['face_fallback'] = {k: v for k, v in faces.items() if k != 'table'}
+    if g['large'] and merges is not None:   # what `--cut-chains` would drop
+        _, dropped = cut_chains(df, merges, n_folds)
+        save_atomic(out_dir/'cut_chains_dropped.csv', lambda p: dropped.to_csv(p, index=False))
+        summary['cut_chains'] = dict(dropped=len(dropped), by_source=dropped.source.value_counts().to_dict())
     save_json(summary, out_dir/'audit.json')
     parts = [f"<h1>Dataset audit</h1><p>Root: <code>{html.escape(str(df.attrs.get('root', '')))}</code> &middot; "
              f"{summary['files']} files, {summary['ok']} readable, {summary['broken']} unreadable, {summary['groups']} groups.</p>",
@@ -439,6 +441,10 @@ def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=Non
              f"Models: {', '.join(f'{k} {v:.3f}' for k, v in pr['models'].items()) or 'none'}.</p>",
              pd.Series(pr['features'], name='AUC of the feature alone').to_frame().to_html(float_format='%.3f'),
              '<h2>Groups</h2>' + _groups_html(g)]
+    if 'cut_chains' in summary:
+        parts.append(f"<p>With <code>--cut-chains</code>, {summary['cut_chains']['dropped']} fakes would be dropped "
+                     f"({', '.join(f'{s} {n}' for s, n in summary['cut_chains']['by_source'].items())}); every real image is kept. "
+                     "The list is in <code>cut_chains_dropped.csv</code>.</p>")
     if faces is not None:
         parts.append(f"<h2>Face detection</h2><p class='{'warn' if faces['warn'] else ''}'>{html.escape(faces['message'])}</p>"
                      + faces['table'].to_html(float_format='%.3f'))

@@ -10,13 +10,14 @@ import hashlib, json, os
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from PIL import Image
-from fastcore.parallel import parallel
-from .config import save_atomic, save_json
+from tqdm.auto import tqdm
+from .config import save_atomic, save_json, pmap, known_warnings, log
 from .data import read_image, ImageReadError
 
 # %% auto #0
 __all__ = ['VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox', 'face_crop', 'detect_faces', 'files_key',
-           'face_boxes', 'view_image', 'build_cache', 'face_stats', 'get_transforms', 'real_stats', 'apply_tfms']
+           'face_boxes', 'view_image', 'build_cache', 'face_stats', 'fallback_test', 'get_transforms', 'real_stats',
+           'apply_tfms']
 
 # %% ../nbs/02_preprocessing.ipynb #fd1a8484
 def squish(img, sz):
@@ -53,10 +54,10 @@ def _mtcnn(device='cpu'):
     except ImportError: raise ImportError('face crops need facenet-pytorch: pip install --no-deps facenet-pytorch==2.6.0') from None
     return MTCNN(keep_all=False, select_largest=False, device=device)
 
-def detect_faces(imgs, bs=32, det_sz=256, device='cpu', mt=None):
+def detect_faces(imgs, bs=32, det_sz=256, device='cpu', mt=None, progress=False):
     "Most confident face box (x0, y0, x1, y1, prob) of each PIL image, or NaNs where none is found; `mt`: a detector to reuse."
     mt, out = mt or _mtcnn(device), []
-    for i in range(0, len(imgs), bs):
+    for i in tqdm(range(0, len(imgs), bs), desc='faces (MTCNN)', disable=not progress, leave=False):
         chunk = imgs[i:i + bs]
         boxed = [letterbox(im, det_sz) for im in chunk]
         boxes, probs = mt.detect(boxed)
@@ -85,7 +86,7 @@ def face_boxes(df, root, cache_dir, progress=True):
     f = cache_dir/f'faces_{files_key(df, root, "mtcnn", 256)}.parquet'
     if f.exists(): return pd.read_parquet(f).set_index(df.index)
     imgs = [read_image(Path(root)/p) for p in df.path]
-    boxes = detect_faces(imgs)
+    boxes = detect_faces(imgs, progress=progress)
     save_atomic(f, lambda p: boxes.to_parquet(p, index=False))
     return boxes.set_index(df.index)
 
@@ -108,20 +109,43 @@ def build_cache(df, root, sz, view='squish', cache_dir='runs/cache', margin=0.3,
     boxes = face_boxes(df, root, cache_dir, progress) if view == 'face' else None
     if not f.exists():
         bx = [tuple(r) for r in boxes[['x0', 'y0', 'x1', 'y1']].itertuples(index=False)] if boxes is not None else [None] * len(df)
-        arrs = parallel(_render, list(zip([root/p for p in df.path], bx)), sz=sz, view=view, margin=margin,
-                        n_workers=n_workers, progress=progress, chunksize=32)
+        arrs = pmap(_render, list(zip([root/p for p in df.path], bx)), n_workers, f'cache {view} {sz}px', progress, sz=sz, view=view, margin=margin)
         save_atomic(f, lambda p: np.save(open(p, 'wb'), np.stack(arrs)))
     return np.load(f, mmap_mode='r'), boxes
 
 # %% ../nbs/02_preprocessing.ipynb #41eaa1eb
+from scipy.stats import chi2_contingency, fisher_exact
+
 def face_stats(df, boxes):
     "Per source: images, faces found, fallbacks (no face: square crop used instead)."
     found = boxes.x0.notna()
     return pd.DataFrame(dict(images=df.groupby('source').size(), faces=found.groupby(df.source).sum())).assign(
         fallback=lambda d: d.images - d.faces, fallback_share=lambda d: d.fallback / d.images)
 
+def _p_indep(tab):
+    "p-value of independence of a (categories × found/missed) count table: Fisher exact for 2×2, else chi-square."
+    tab = np.asarray(tab)
+    if tab.shape[0] < 2 or (tab.sum(0) == 0).any(): return 1.0   # one category, or nothing missed at all
+    return float(fisher_exact(tab)[1] if tab.shape == (2, 2) else chi2_contingency(tab)[1])
+
+def fallback_test(df, boxes, alpha=0.05):
+    "Is the face-crop fallback tied to the source or the label? Shares, p-values, and a message (a warning when p < `alpha`)."
+    t = face_stats(df, boxes)
+    miss = boxes.x0.isna().groupby(df.label).agg(['size', 'sum'])
+    p_src = _p_indep(np.c_[t.faces, t.fallback])
+    p_lab = _p_indep(np.c_[miss['size'] - miss['sum'], miss['sum']])
+    shares = ', '.join(f'{s} {v:.0%}' for s, v in t.fallback_share.items())
+    warn = min(p_src, p_lab) < alpha
+    if warn: msg = (f"SHORTCUT RISK: the face detector found no face in {shares} of the images (chi-square across sources p = {p_src:.2g}; "
+                    f"Fisher exact real vs fake p = {p_lab:.2g}). Those images fall back to a centre crop, so a model can learn "
+                    "'was a face found' instead of real vs fake: compare the AUC on images with a face (auc_face), or set face_fallback=drop.")
+    else: msg = (f"face-crop fallback (no face found): {shares}; no difference across sources (p = {p_src:.2g}) "
+                 f"or labels (p = {p_lab:.2g}).")
+    return dict(warn=bool(warn), p_source=p_src, p_label=p_lab, alpha=alpha,
+                shares=t.fallback_share.round(4).to_dict(), message=msg, table=t)
+
 # %% ../nbs/02_preprocessing.ipynb #9a88e517
-from fastai.vision.all import IntToFloatTensor, Normalize, aug_transforms, TensorImage
+with known_warnings(): from fastai.vision.all import IntToFloatTensor, Normalize, aug_transforms, TensorImage
 
 IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from tqdm.auto import tqdm
 from .config import save_atomic
 
 # %% auto #0
@@ -43,16 +44,20 @@ def render(nb_path, results, out_html, timeout=600):
     "Execute notebook `nb_path` with `DFD_RESULTS=results` and write it as self-contained HTML (code hidden) to `out_html`."
     nb = nbformat.read(nb_path, as_version=4)
     env = {**os.environ, 'DFD_RESULTS': str(Path(results).resolve())}   # the kernel's environment only
-    NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(Path(nb_path).parent)}}).execute(env=env)
+    klog = Path(out_html).with_suffix('.kernel.log')   # the kernel's own stderr (start-up chatter): kept, not shown
+    klog.parent.mkdir(parents=True, exist_ok=True)
+    with open(klog, 'w') as err:
+        NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(Path(nb_path).parent)}}).execute(env=env, stderr=err)
     for c in nb.cells:  # warnings printed by imports are noise in a report; errors still stop `execute`
         if c.cell_type == 'code': c.outputs = [o for o in c.outputs if o.get('name') != 'stderr']
     html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
     save_atomic(out_html, lambda p: Path(p).write_text(_offline(html)))
     return Path(out_html)
 
-def make_reports(results, out=None, timeout=600):
+def make_reports(results, out=None, timeout=600, progress=False):
     "Render every report `results` has; HTML files in `out` (default `results/report/`). Returns their paths."
     found = find_reports(results)
     if not found: raise FileNotFoundError(f'{results}: no results a report can show (looked for {", ".join(m for _, ms in REPORTS.values() for m in ms)})')
     out = Path(out) if out else Path(results)/'report'
-    return [render(reports_dir()/REPORTS[name][0], d, out/f'{name}.html', timeout) for name, d in found.items()]
+    return [render(reports_dir()/REPORTS[name][0], d, out/f'{name}.html', timeout)
+            for name, d in tqdm(found.items(), desc='report', disable=not progress, leave=False)]
