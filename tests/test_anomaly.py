@@ -81,6 +81,7 @@ def test_report_renders_from_results(trained, cartoon, tmp_path):
     assert 'Anomaly detection report' in html and 'Best validation accuracy' in html
     assert html.count('data:image/png;base64') >= 5                            # every figure embedded
     assert 'Traceback' not in html and 'src="http' not in html                  # ran cleanly; opens offline
+    assert 'WARNING' not in r.stdout + r.stderr and (tmp_path/'anomaly.kernel.log').exists()   # kernel chatter kept aside
 
 def test_killed_training_resumes_to_the_same_history(trained, cartoon, tmp_path):
     out, _ = trained

@@ -42,7 +42,7 @@ def test_index_audit_split(synth_aspect, tmp_path):
     s = json.loads((tmp_path/'audit'/'audit.json').read_text())
     assert s['probe_auc'] > 0.95, s          # the planted aspect shortcut is found
     assert (tmp_path/'audit'/'audit.html').stat().st_size > 10_000
-    assert 'shortcut probe AUC' in r.stdout
+    assert 'shortcut probe: AUC' in r.stdout and '95% CI' in r.stdout
 
     a, b = tmp_path/'a.parquet', tmp_path/'b.parquet'
     dfd('split', idx, '--frac', '0.5', '--folds', '3', '--out', a)

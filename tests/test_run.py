@@ -27,6 +27,8 @@ def test_results_tree_and_summary(uninterrupted):
     s = json.loads((exp/'summary.json').read_text())
     assert s['val_auc']['n'] == 3 and 0 <= s['val_auc']['mean'] <= 1
     assert 'mean ± std over folds' in r.stdout
+    # quiet: no library warning, no fastai callback chatter; fold details go to the log, not the terminal
+    assert 'Warning' not in r.stdout + r.stderr and 'Better model found' not in r.stdout and 'early stopping' not in r.stdout
 
 def test_second_run_does_no_training(uninterrupted, synth_aspect):
     out, _ = uninterrupted
