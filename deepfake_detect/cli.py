@@ -69,11 +69,9 @@ def audit_faces(df, home, workers=2):
 
 def cmd_audit(a):
     "Audit a dataset (folder or index): broken files, distributions, groups, merges, metadata-only shortcut probe, faces."
-    import pandas as pd
-    from deepfake_detect.data import audit_report, probe_verdict
+    from deepfake_detect.data import audit_report, probe_verdict, load_merges
     df, home = _index_of(a.source, a)
-    mp = home/'index.merges.csv'
-    merges = pd.read_csv(mp, keep_default_na=False) if mp.exists() else None
+    merges = load_merges(home/'index.parquet')
     out = Path(a.out) if a.out else home/'audit'
     faces = audit_faces(df, home, a.workers) if a.faces else None
     s = audit_report(df, merges, out, seed=a.seed, n_folds=a.folds, faces=faces)
@@ -92,8 +90,7 @@ def cmd_audit(a):
 # %% ../nbs/08_cli.ipynb #5a62c873
 def cmd_split(a):
     "Split an index: fixed test holdout, nested fraction, group-aware folds, inner validation (optionally cutting chained groups)."
-    import pandas as pd
-    from deepfake_detect.data import load_index, make_splits, check_leakage, save_splits
+    from deepfake_detect.data import load_index, load_merges, make_splits, check_leakage, save_splits
     sets = parse_sets(a.set)
     for k in ('frac', 'n_folds', 'seed'):
         v = getattr(a, k)
@@ -101,9 +98,9 @@ def cmd_split(a):
     if a.cut_chains: sets['cut_chains'] = True
     cfg = resolve(None, sets)
     df = load_index(a.index)
-    mp = Path(a.index).with_suffix('.merges.csv')
-    merges = pd.read_csv(mp, keep_default_na=False) if mp.exists() else None
-    if cfg['cut_chains'] and merges is None: raise FileNotFoundError(f'--cut-chains needs the links table {mp} (written by dfd index)')
+    merges = load_merges(a.index)
+    if cfg['cut_chains'] and merges is None:
+        raise FileNotFoundError(f"--cut-chains needs the links table {Path(a.index).with_suffix('.merges.csv')} (written by dfd index)")
     sp = make_splits(df, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'], cfg['cut_chains'], merges)
     check_leakage(sp, merges)
     cut = '_cut' if cfg['cut_chains'] else ''
@@ -116,7 +113,6 @@ def cmd_split(a):
     if cfg['cut_chains']:
         dropped = sp.loc[sp.cut != '', ['path', 'source', 'key', 'cut']]
         dp = out.with_suffix('.dropped.csv')
-        from deepfake_detect.config import save_atomic
         save_atomic(dp, lambda p: dropped.to_csv(p, index=False))
         print(f"cut chains: {sp.group[sp.ok].nunique()} groups of identities; {len(dropped)} fakes dropped because they link two sides "
               f"({', '.join(f'{s} {n}' for s, n in dropped.source.value_counts().items())}); every real image kept; list: {dp}")

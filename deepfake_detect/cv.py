@@ -19,14 +19,14 @@ with known_warnings():
     from fastai.data.load import DataLoader
 from fasttransform import Pipeline
 from .config import *
-from .data import build_index, load_index, make_splits, check_leakage, fold_roles, save_index, list_files
+from .data import build_index, load_index, load_merges, make_splits, check_leakage, fold_roles, save_index, list_files
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, face_stats, files_key, fallback_test
 from .models import create_model
 
 # %% auto #0
 __all__ = ['SCALARS', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched',
            'QuietSaveModel', 'QuietEarlyStopping', 'train_fold', 'fold_done', 'save_fold', 'load_weights', 'fold_rows',
-           'fold_notes', 'summarize', 'dataset_index', 'load_merges', 'claim', 'face_check', 'run_experiment']
+           'fold_notes', 'summarize', 'dataset_index', 'claim', 'face_check', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -187,7 +187,7 @@ def summarize(exp_dir):
 
 # %% ../nbs/04_cv.ipynb #0e6e427c
 def dataset_index(data_dir, out='runs', progress=True):
-    "The index of `data_dir`, reused from `out/data/<name>/` unless its files changed; its links in `attrs['merges']` (a path)."
+    "The index of `data_dir`, reused from `out/data/<name>/` unless its files changed; its path in `attrs['index']`."
     data_dir = Path(data_dir)
     files = list_files(data_dir)
     f = Path(out)/'data'/data_dir.resolve().name/'index.parquet'
@@ -197,12 +197,8 @@ def dataset_index(data_dir, out='runs', progress=True):
     else:
         df, _ = build_index(data_dir, f, progress=progress)
         save_atomic(sigf, lambda p: p.write_text(sig))
-    df.attrs['merges'] = str(f.with_suffix('.merges.csv'))
+    df.attrs['index'] = str(f)
     return df
-
-def load_merges(idx):
-    "The links table saved beside the index `idx` (from `dataset_index`)."
-    return pd.read_csv(idx.attrs['merges'], keep_default_na=False)
 
 # %% ../nbs/04_cv.ipynb #c349a5b0
 def claim(res_dir, cfg):
@@ -237,7 +233,7 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
         log.info(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
         return summarize(exp_dir)
     idx = dataset_index(data_dir, out, progress)
-    merges = load_merges(idx)
+    merges = load_merges(idx.attrs['index'])
     sp = make_splits(idx, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'], cfg['cut_chains'], merges)
     check_leakage(sp, merges)
     if cfg['cut_chains']: save_atomic(exp_dir/'dropped.csv', lambda p: sp.loc[sp.cut != '', ['path', 'source', 'cut']].to_csv(p, index=False))

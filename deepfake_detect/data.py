@@ -16,10 +16,10 @@ from .stats import auc_ci
 # %% auto #0
 __all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'LINK_COLUMNS', 'source_labels', 'to_rgb',
            'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs',
-           'hash_bits', 'thumbs', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index', 'load_index',
-           'group_sizes', 'carriers', 'weak_links', 'make_bad_corpus', 'meta_features', 'shortcut_probe',
-           'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'audit_report', 'SplitError',
-           'check_groups', 'cut_chains', 'make_splits', 'check_leakage', 'fold_roles', 'save_splits']
+           'hash_bits', 'thumbs', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index',
+           'load_merges', 'load_index', 'group_sizes', 'carriers', 'weak_links', 'make_bad_corpus', 'meta_features',
+           'shortcut_probe', 'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'audit_report',
+           'SplitError', 'check_groups', 'cut_chains', 'make_splits', 'check_leakage', 'fold_roles', 'save_splits']
 
 # %% ../nbs/01_data.ipynb #0cb085df
 DFF_LABELS = {'wiki': 0, 'inpainting': 1, 'insight': 1, 'text2img': 1}
@@ -213,6 +213,11 @@ def build_index(root, out=None, labels=None, pairs=None, near=True, n_workers=2,
 def save_index(df, path):
     "Atomically save an index (or split) table as parquet, with its `attrs`."
     return save_atomic(path, lambda p: df.to_parquet(p, index=False))
+
+def load_merges(index_path):
+    "The links table saved beside the index at `index_path` (by `build_index`), or None if there is none."
+    p = Path(index_path).with_suffix('.merges.csv')
+    return pd.read_csv(p, keep_default_na=False) if p.exists() else None
 
 def load_index(path):
     "Load an index or split table saved by `save_index`."
@@ -487,7 +492,6 @@ def _bisect(G, w, cap, seed):
 def cut_chains(df, merges, n_folds=5, test_ratio=0.1, seed=42):
     "Regroup `df` by identity pieces that fit a fold; return `(df, dropped)` with each dropped fake's reason in `cut`."
     df = df.copy()
-    df['cut'] = ''
     ok = df[df.ok]
     n_img = ok.groupby('key').size()
     m = merges[merges.key_a.isin(n_img.index) & merges.key_b.isin(n_img.index)]
@@ -505,10 +509,11 @@ def cut_chains(df, merges, n_folds=5, test_ratio=0.1, seed=42):
     cross = m[key_piece[m.key_a].to_numpy() != key_piece[m.key_b].to_numpy()]
     car = carriers(df, cross)
     either = cross.reason.eq('near-duplicate') & (car.str.len() == 2)      # fake ~ fake: one of the two suffices
+    why = {}   # dropped path: the first link that dropped it
     for (a_, b_), paths, one in sorted(zip(zip(cross.key_a, cross.key_b), car, either), key=lambda t: t[2]):
-        if one and df.cut[df.path.isin(paths)].ne('').any(): continue        # already broken by an earlier drop
-        hit = df.path.isin(paths[:1] if one else paths) & (df.cut == '')
-        df.loc[hit, 'cut'] = f'links identities {a_} and {b_}, which were split apart'
+        if one and any(p in why for p in paths): continue                   # already broken by an earlier drop
+        for p in (paths[:1] if one else paths): why.setdefault(p, f'links identities {a_} and {b_}, which were split apart')
+    df['cut'] = df.path.map(why).fillna('')
     df['group'] = df.key.map(key_piece).fillna(df.key)
     return df, df.loc[df.cut != '', ['path', 'source', 'key', 'cut']].reset_index(drop=True)
 
