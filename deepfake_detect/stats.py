@@ -10,7 +10,7 @@ import numpy as np
 from scipy import stats as sst
 
 # %% auto #0
-__all__ = ['auc_stat', 'auc_ci']
+__all__ = ['auc_stat', 'auc_ci', 'mean_ci', 'corrected_ttest', 'delong', 'delta_auc_ci', 'holm']
 
 # %% ../nbs/05a_stats.ipynb #e178bebc
 def auc_stat(pos, neg, axis=-1):
@@ -24,3 +24,75 @@ def auc_ci(score, label, n_boot=2000, level=.95, seed=0):
     ci = sst.bootstrap((s[y], s[~y]), auc_stat, n_resamples=n_boot, confidence_level=level, method='percentile',
                        vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
     return float(ci.low), float(ci.high)
+
+# %% ../nbs/05a_stats.ipynb #934f235b
+def mean_ci(x, level=.95):
+    "Mean, std (ddof 1), n and the `level` t-interval of the mean of `x` (NaNs dropped)."
+    x = np.asarray(x, np.float64)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0: return dict(mean=np.nan, std=np.nan, n=0, ci_low=np.nan, ci_high=np.nan)
+    m, s = float(x.mean()), float(x.std(ddof=1)) if n > 1 else np.nan
+    if n > 1 and s > 0: lo, hi = sst.ttest_1samp(x, 0).confidence_interval(level)
+    else: lo, hi = (m, m) if n > 1 else (np.nan, np.nan)   # all folds equal: the interval is the point
+    return dict(mean=m, std=s, n=n, ci_low=float(lo), ci_high=float(hi))
+
+# %% ../nbs/05a_stats.ipynb #0e492700
+def corrected_ttest(a, b, n_train, n_test, level=.95):
+    "Nadeau–Bengio corrected resampled t-test of paired per-fold scores: Δ = mean(`a` − `b`), its `level` interval, t and two-sided p."
+    d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    d = d[~np.isnan(d)]
+    k = len(d)
+    if k < 2: return dict(delta=float(d.mean()) if k else np.nan, ci_low=np.nan, ci_high=np.nan, t=np.nan, p=np.nan, df=k - 1)
+    m = float(d.mean())
+    se = float(np.sqrt((1 / k + n_test / n_train) * d.var(ddof=1)))
+    if se == 0: return dict(delta=m, ci_low=m, ci_high=m, t=np.nan, p=1.0 if m == 0 else 0.0, df=k - 1)  # every fold moved alike
+    t = m / se
+    half = float(sst.t.ppf((1 + level) / 2, k - 1) * se)
+    return dict(delta=m, ci_low=m - half, ci_high=m + half, t=float(t), p=float(2 * sst.t.sf(abs(t), k - 1)), df=k - 1)
+
+# %% ../nbs/05a_stats.ipynb #7c1eae1f
+def _placements(y, s):
+    "DeLong's placement values of scores `s` (`y`: 1 positive): V10 per positive, V01 per negative, and the AUC."
+    pos, neg = s[y], s[~y]
+    m, n = len(pos), len(neg)
+    tz = sst.rankdata(np.r_[pos, neg])
+    v10 = (tz[:m] - sst.rankdata(pos)) / n           # share of negatives below each positive (ties half)
+    v01 = 1 - (tz[m:] - sst.rankdata(neg)) / m       # share of positives above each negative
+    return v10, v01, float(v10.mean())
+
+def delong(label, s1, s2, level=.95):
+    "DeLong's test of AUC(`s1`) vs AUC(`s2`) on the same images: both AUCs, Δ = AUC1 − AUC2, its `level` interval, z and two-sided p."
+    y = np.asarray(label).astype(bool)
+    if y.all() or not y.any(): return dict(auc1=np.nan, auc2=np.nan, delta=np.nan, ci_low=np.nan, ci_high=np.nan, z=np.nan, p=np.nan)
+    (a10, a01, A), (b10, b01, B) = (_placements(y, np.asarray(s, np.float64)) for s in (s1, s2))
+    d10, d01 = a10 - b10, a01 - b01
+    var = d10.var(ddof=1) / len(d10) + d01.var(ddof=1) / len(d01)
+    delta, se = A - B, float(np.sqrt(var))
+    if se == 0: return dict(auc1=A, auc2=B, delta=delta, ci_low=delta, ci_high=delta, z=np.nan, p=1.0 if delta == 0 else 0.0)
+    z, half = delta / se, float(sst.norm.ppf((1 + level) / 2) * se)
+    return dict(auc1=A, auc2=B, delta=delta, ci_low=delta - half, ci_high=delta + half, z=float(z), p=float(2 * sst.norm.sf(abs(z))))
+
+# %% ../nbs/05a_stats.ipynb #b279684b
+def delta_auc_ci(label, s1, s2, n_boot=2000, level=.95, seed=0):
+    "`(low, high)` paired, stratified percentile-bootstrap interval of AUC(`s1`) − AUC(`s2`) on the same images."
+    y = np.asarray(label).astype(bool)
+    if y.all() or not y.any(): return float('nan'), float('nan')
+    a, b = np.asarray(s1, np.float64), np.asarray(s2, np.float64)
+    pa, na, pb, nb_ = a[y], a[~y], b[y], b[~y]
+    def stat(i, j, axis=-1):   # resampled indices of positives (i) and negatives (j), the same for both models
+        i, j = i.astype(int), j.astype(int)
+        return auc_stat(pa[i], na[j], axis) - auc_stat(pb[i], nb_[j], axis)
+    idx = (np.arange(y.sum(), dtype=float), np.arange((~y).sum(), dtype=float))
+    ci = sst.bootstrap(idx, stat, n_resamples=n_boot, confidence_level=level, method='percentile',
+                       vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
+    return float(ci.low), float(ci.high)
+
+# %% ../nbs/05a_stats.ipynb #8f754d45
+def holm(p):
+    "Holm-corrected p-values of `p` (NaNs kept as NaN, not counted)."
+    from statsmodels.stats.multitest import multipletests
+    p = np.asarray(p, np.float64)
+    out, ok = np.full_like(p, np.nan), ~np.isnan(p)
+    if ok.any(): out[ok] = multipletests(p[ok], method='holm')[1]
+    return out

@@ -16,7 +16,7 @@ from .config import save_json, save_atomic
 # %% auto #0
 __all__ = ['SHORTCUTS', 'FACEMISS_SHARE', 'DFF_SOURCES', 'BPP_RANGE', 'CHARACTERS', 'lfw_faces', 'face_patch', 'background',
            'real_size', 'face_box', 'Identity', 'generated_look', 'inner_mask', 'regenerate_face', 'inpainting',
-           'insight', 'text2img', 'smear_face', 'plant', 'empty_dest', 'jpeg_bytes', 'make_dff', 'show_dff',
+           'insight', 'text2img', 'smear_face', 'artefact', 'plant', 'empty_dest', 'jpeg_bytes', 'make_dff', 'show_dff',
            'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon']
 
 # %% ../nbs/01a_synth.ipynb #fa04e84c
@@ -146,11 +146,19 @@ def smear_face(img, box):
     img.paste(crop, (x0, y0), m.filter(ImageFilter.GaussianBlur(side / 20)))
     return img
 
-def plant(img, shortcuts):
-    "Apply the pixel-level fake-only `shortcuts` to `img` (`aspect` acts earlier: fakes are rendered square)."
+def artefact(img, amp=14., cells=6):
+    "A generator fingerprint: a faint `cells`×`cells` sinusoidal grid of amplitude `amp` over the whole of `img`."
+    w, h = img.size
+    g = np.sin(2 * np.pi * cells * np.arange(w) / w)[None] * np.sin(2 * np.pi * cells * np.arange(h) / h)[:, None]
+    a = np.asarray(img, dtype=np.float32) + amp * g[..., None]
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+
+def plant(img, shortcuts, src=None):
+    "Apply the pixel-level fake-only `shortcuts` to `img` of source `src` (`aspect` acts earlier: fakes are rendered square)."
     if 'color' in shortcuts:
         a = np.asarray(img, dtype=np.float32) * np.array([1.1, 1.0, .9], dtype=np.float32)
         img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    if f'artefact:{src}' in shortcuts: img = artefact(img)
     return img
 
 # %% ../nbs/01a_synth.ipynb #97602b9d
@@ -158,8 +166,9 @@ DFF_SOURCES = ('wiki', 'inpainting', 'insight', 'text2img')
 
 def _check_shortcuts(shortcuts):
     shortcuts = tuple(s for s in (shortcuts or ()) if s)
-    bad = [s for s in shortcuts if s not in SHORTCUTS]
-    if bad: raise ValueError(f'unknown shortcut(s) {bad}; choose from {", ".join(SHORTCUTS)}')
+    fakes = [f'artefact:{s}' for s in DFF_SOURCES[1:]]
+    bad = [s for s in shortcuts if s not in SHORTCUTS and s not in fakes]
+    if bad: raise ValueError(f'unknown shortcut(s) {bad}; choose from {", ".join(SHORTCUTS + tuple(fakes))}')
     return shortcuts
 
 def empty_dest(dest):
@@ -216,7 +225,7 @@ def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True):
         if miss: imgs['inpainting'] = smear_face(*imgs['inpainting']), imgs['inpainting'][1]
         for src, (img, box) in imgs.items():
             fake = src != 'wiki'
-            if fake: img = plant(img, shortcuts)
+            if fake: img = plant(img, shortcuts, src)
             fmt = 'PNG' if fake and 'format' in shortcuts else 'JPEG'
             rel = f"{src}/{a.key}.{'png' if fmt == 'PNG' else 'jpg'}"
             _save(img, dest/rel, fmt, bpp=r.uniform(*BPP_RANGE))
