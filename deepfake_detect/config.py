@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SCHEMA', 'log', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate',
-           'config_dir', 'read_json', 'find_experiment', 'experiments', 'defaults', 'resolve', 'parse_sets',
-           'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file',
-           'known_warnings']
+__all__ = ['SCHEMA', 'PHASE_ONLY', 'log', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value',
+           'validate', 'config_dir', 'read_json', 'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve',
+           'parse_sets', 'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console',
+           'log_file', 'known_warnings']
 
 # %% ../nbs/00_config.ipynb #8f5b4c41
 _UMASK = os.umask(0); os.umask(_UMASK)  # read once: the process umask
@@ -174,16 +174,24 @@ def experiments(name):
     return [f'{name}/{s}' for s in subs]
 
 # %% ../nbs/00_config.ipynb #7a3bfb12
+PHASE_ONLY = ('experiments', 'plan', 'size_map')  # a phase's experiments and table plan; a preset's size map: not config keys
+
 def _layer(d, where):
-    d = {k:v for k,v in d.items() if k != 'experiments'}
+    d = {k:v for k,v in d.items() if k not in PHASE_ONLY}
     return validate({k:v for k,v in flatten(d).items() if not k.split('.')[-1].startswith('_')}, where)
 
 def defaults():
     "The code defaults, flat."
     return {k: v.default for k,v in SCHEMA.items()}
 
+def size_map(preset):
+    "A preset's map of the plan's image sizes to its own (`{128: 32, 224: 48}`), checked; `{}` when it has none."
+    d = read_json(_named('presets', preset)).get('size_map', {}) if preset else {}
+    try: return {int(k): check_value('size', v, f'preset {preset}: size_map') for k, v in d.items()}
+    except ValueError as e: raise ConfigError(f'preset {preset}: size_map: {e}') from None
+
 def resolve(exp=None, overrides=None, shared=True, preset=None):
-    "Resolved nested config: defaults < shared.json < experiment `exp` (name, path or dict) < `preset` < `overrides`."
+    "Resolved nested config: defaults < shared.json < experiment `exp` (name, path or dict) < `preset` (its `size_map` applied) < `overrides`."
     flat = defaults()
     if shared: flat.update(_layer(read_json(config_dir()/'shared.json'), 'configs/shared.json'))
     if isinstance(exp, dict): flat.update(_layer(exp, 'experiment'))
@@ -192,7 +200,9 @@ def resolve(exp=None, overrides=None, shared=True, preset=None):
         d = read_json(p)
         flat.update(_layer(d, str(p)))
         if sub: flat.update(_layer(d['experiments'][sub], f'{p}: experiments.{sub}'))
-    if preset: flat.update(_layer(read_json(_named('presets', preset)), f'preset {preset}'))
+    if preset:
+        flat.update(_layer(read_json(_named('presets', preset)), f'preset {preset}'))
+        flat['size'] = size_map(preset).get(flat['size'], flat['size'])   # a small stand-in for the plan's size
     if overrides: flat.update(_layer(overrides, 'overrides'))
     return unflatten(flat)
 

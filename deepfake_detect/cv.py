@@ -25,8 +25,9 @@ from .models import create_model
 
 # %% auto #0
 __all__ = ['SCALARS', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched',
-           'QuietSaveModel', 'QuietEarlyStopping', 'train_fold', 'fold_done', 'save_fold', 'load_weights', 'fold_rows',
-           'fold_notes', 'summarize', 'dataset_index', 'claim', 'face_check', 'run_experiment']
+           'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping', 'train_fold', 'fold_done', 'save_fold',
+           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'dataset_index', 'claim', 'face_check',
+           'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -82,9 +83,21 @@ def cosine_sched(lr, T_max, n_epoch):
     return lambda pos: float(lr * (1 + np.cos(np.pi * pos * n_epoch / T_max)) / 2)
 
 # %% ../nbs/04_cv.ipynb #b1402cfe
-def _preds(learn, dl, rows):
-    p = learn.get_preds(dl=dl)[0][:, 1].numpy() if len(rows) else np.zeros(0)
-    return rows[[c for c in ('path', 'source', 'label', 'face') if c in rows]].assign(prob=p)
+def predict_rows(model, arr, rows, stats=IMAGENET_STATS, bs=64):
+    "P(fake) of `model` for `rows` of cache `arr` through the evaluation transforms (never augmented), beside path, source, label."
+    out = rows[[c for c in ('path', 'source', 'label', 'face') if c in rows]]
+    if not len(rows): return out.assign(prob=np.zeros(0))
+    model.eval()
+    dev = next(model.parameters()).device
+    with torch.no_grad(): p = torch.cat([model(x.to(dev)).float().softmax(1)[:, 1].cpu() for x, _ in make_dl(arr, rows, get_transforms(False, stats=stats), bs)])
+    return out.assign(prob=p.numpy())
+
+def eval_roles(model, arr, roles, stats=IMAGENET_STATS, bs=64):
+    "Predictions and metrics of `model` on each role of a fold (`roles`: name -> rows), with the fold's headline numbers."
+    preds = pd.concat([predict_rows(model, arr, r, stats, bs).assign(role=name) for name, r in roles.items()])
+    m = {name: set_metrics(preds[preds.role == name]) for name in roles}
+    m.update(train_auc=m['train']['auc'], val_auc=m['holdout']['auc'], gap=m['train']['auc'] - m['holdout']['auc'], test_auc=m['test']['auc'])
+    return m, preds
 
 class QuietSaveModel(SaveModelCallback):
     "`SaveModelCallback` without its 'Better model found' line: the fold's history records every epoch."
@@ -108,6 +121,9 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
     train, valid = roles['train'], roles['valid']
     if cfg.get('holdout_source'):  # source-holdout test: the source is never trained on, only evaluated
         train, valid = train[train.source != cfg['holdout_source']], valid[valid.source != cfg['holdout_source']]
+    if train.label.nunique() < 2 or not len(valid):
+        raise ValueError(f"fold {k}: {len(train)} training images ({train.label.nunique()} class(es)) and {len(valid)} validation images: too little data "
+                         f"for {cfg['n_folds']} folds at data fraction {cfg['frac']:g}; use more images, a larger fraction or fewer folds")
     stats = real_stats(arr, train.row[train.label == 0]) if cfg['norm'] == 'real' else IMAGENET_STATS
     bs, ev = cfg['batch_size'], get_transforms(False, stats=stats)
     dls = DataLoaders(make_dl(arr, train, get_transforms(True, cfg['augment'], stats), bs, shuffle=True, num_workers=cfg['num_workers']),
@@ -126,12 +142,9 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
     hist = pd.DataFrame([dict(epoch=i, train_loss=v[0], valid_loss=v[1], valid_auc=v[2]) for i, v in enumerate(learn.recorder.values)])
     learn.remove_cbs(cbs)  # training is over: evaluation must not trigger early stopping or checkpointing
     restored = float(learn.validate()[0])  # inner-validation loss of the weights we keep
-    preds = pd.concat([_preds(learn, make_dl(arr, r, ev, bs), r).assign(role=name)
-                       for name, r in [('train', roles['train']), ('valid', roles['valid']), ('holdout', roles['holdout']), ('test', roles['test'])]])
-    m = {name: set_metrics(preds[preds.role == name]) for name in ('train', 'valid', 'holdout', 'test')}
-    m.update(fold=k, train_auc=m['train']['auc'], val_auc=m['holdout']['auc'], gap=m['train']['auc'] - m['holdout']['auc'],
-             test_auc=m['test']['auc'], epochs_run=len(hist), best_epoch=int(hist.valid_loss.idxmin()),
-             restored_valid_loss=restored, norm_stats=list(stats))
+    # train/valid: the images trained on (a held-out source is only in holdout and test)
+    m, preds = eval_roles(learn.model, arr, dict(train=train, valid=valid, holdout=roles['holdout'], test=roles['test']), stats, bs)
+    m.update(fold=k, epochs_run=len(hist), best_epoch=int(hist.valid_loss.idxmin()), restored_valid_loss=restored, norm_stats=list(stats))
     return m, preds, hist, learn.model
 
 # %% ../nbs/04_cv.ipynb #81fb2b34
@@ -162,7 +175,8 @@ def fold_rows(exp_dir):
         r = {k: m[k] for k in SCALARS} | dict(fold=m['fold'], val_acc=m['holdout']['acc'], test_acc=m['test']['acc'],
                                                val_source_auc_var=m['holdout']['source_auc_var'], test_source_auc_var=m['test']['source_auc_var'])
         if 'auc_face' in m['test']: r |= dict(val_auc_face=m['holdout']['auc_face'], test_auc_face=m['test']['auc_face'])
-        r |= {f'test_auc_{s}': v for s, v in m['test']['source_auc'].items()}
+        r |= {f'test_auc_{s}': v for s, v in m['test']['source_auc'].items()} | {f'val_auc_{s}': v for s, v in m['holdout']['source_auc'].items()}
+        r |= dict(n_train=m['train']['n'], n_holdout=m['holdout']['n'])
         rows.append(r)
     return pd.DataFrame(rows)
 
@@ -223,10 +237,10 @@ def face_check(data, boxes, cfg, exp_dir):
         data['test'] &= data.face
     return data
 
-def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
-    "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`; return its summary."
+def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, exp_dir=None, bar=None):
+    "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`; return its summary. `bar`: a shared progress bar to advance per fold."
     out, data_dir = Path(out), Path(data_dir)
-    exp_dir = out/cfg['study']/name.replace('/', '-')
+    exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
     cid = claim(exp_dir, cfg)
     todo = [k for k in range(cfg['n_folds']) if not fold_done(exp_dir/f'fold_{k}')]
     if not todo:
@@ -241,7 +255,7 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
     arr, boxes = build_cache(data, data_dir, cfg['size'], cfg['view'], out/'cache', progress=progress)
     if boxes is not None: data = face_check(data, boxes, cfg, exp_dir)
     save_index(sp, exp_dir/'splits.parquet')
-    for k in tqdm(todo, desc=f'{name} folds', disable=not progress, leave=False):
+    for k in tqdm(todo, desc=f'{name} folds', disable=not progress or bar is not None, leave=False):
         d = exp_dir/f'fold_{k}'
         work = d/'.work'
         t = time.time()
@@ -250,5 +264,6 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True):
         m['config_id'] = cid
         save_fold(d, cfg, m, preds, hist, model)
         shutil.rmtree(work, ignore_errors=True)
+        if bar is not None: bar.update(1)
         log.debug(f"{name} fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
     return summarize(exp_dir)
