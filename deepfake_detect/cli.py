@@ -12,8 +12,8 @@ from .config import *
 
 # %% auto #0
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
-           'cmd_run', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen',
-           'cmd_report', 'parser', 'main']
+           'cmd_run', 'cmd_study', 'study_headlines', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train',
+           'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -150,6 +150,19 @@ def cmd_run(a):
     print(f"results: {Path(a.out)/cfgs[names[0]]['study']}")
     return rows
 
+# %% ../nbs/08_cli.ipynb #65607913
+def cmd_study(a):
+    "Run the study's phases in order (all by default), resumably: tables in OUT/tables/, OUT/selection.json, OUT/study.json."
+    from deepfake_detect.phases import run_study
+    out, sm = Path(a.out), size_map(a.preset)
+    if sm: print(f"preset {a.preset}: the plan's image sizes are mapped to smaller ones: " + ', '.join(f'{k} px -> {v} px' for k, v in sm.items()))
+    tabs, sel, st = run_study(a.data, out, a.preset, a.phases, parse_sets(a.set))
+    ph = st['phases']
+    print(f"\nstudy finished in {st['seconds']:.0f}s: {sum(r['trained_folds'] for r in ph.values() if r)} folds trained now, "
+          f"{sum(r['reused_folds'] for r in ph.values() if r)} reused; {st['unique_configs']} distinct configs in {out/'runs'}")
+    print(f"tables: {out/'tables'}\nselection: {out/'selection.json'}\nstudy: {out/'study.json'}")
+    return tabs, sel, st
+
 # %% ../nbs/08_cli.ipynb #b68eb4f9
 def _demo_data(dest, kind, n):
     "The demo's synthetic dataset at `dest`: reused when complete, rebuilt when a killed demo left it half-written."
@@ -163,8 +176,20 @@ def _demo_data(dest, kind, n):
 
 def _step(i, n, what): print(f'\n== {i}/{n} {what}')
 
+def study_headlines(tabs, sel):
+    "A few lines on what the study found: Phase 1, the letterbox test, the choices made, the final test AUC."
+    f = lambda v: f'{v:.3f}'
+    p1, lb, fin = tabs['phase1'], tabs['phase2a_letterbox'].iloc[-1], tabs['phase4b']
+    ch, sig = sel['best_phase2']['chosen'], sel['best_phase2']['shortcut']['significant']
+    return '\n'.join([
+        'Phase 1 (fold held-out AUC, mean ± std): ' + ', '.join(f"{r.Model} {f(r.AUC)} ± {f(r.auc_std)}" for r in p1.itertuples()),
+        f"2A Test 1, letterboxed: AUC {f(tabs['phase2a_letterbox'].AUC.iloc[0])} -> {f(lb.AUC)}, Δ {lb['Δ']:+.3f} [{f(lb.ci_low)}, {f(lb.ci_high)}], p = {lb.p:.2g}: " +
+        ('the model uses the geometry (aspect-ratio shortcut)' if sig else 'no significant geometry shortcut'),
+        f"chosen for Phases 3-4: {ch['size']} px, view {ch['view']}, augment={ch['augment']}; top models {', '.join(sel['top_models']['chosen'])}",
+        '4B test AUC (fold ensemble, 95% bootstrap interval): ' + ', '.join(f"{r['Model']} {f(r['Test AUC'])} [{f(r['test_auc_low'])}, {f(r['test_auc_high'])}]" for _, r in fin.iterrows())])
+
 def cmd_demo(a):
-    "The demo: Phase 1 of the study on a synthetic DFF-like dataset with the aspect shortcut (audited, split, run), then the anomaly workflow on the synthetic cartoon set, then the report."
+    "The demo: the whole study (every phase) on a synthetic DFF-like dataset with the aspect shortcut (audited, split, studied), then the anomaly workflow on the synthetic cartoon set, then the report."
     out = Path(a.out)
     t0 = time.time()
     with log_file(out/'demo.log') as lf:
@@ -174,9 +199,9 @@ def cmd_demo(a):
         _step(2, 5, 'index, audit and split')
         cmd_index(argparse.Namespace(data_dir=ds, out=out/'index.parquet', labels=None, pairs=None, no_near_dups=False, workers=a.workers))
         au = cmd_audit(argparse.Namespace(source=out/'index.parquet', out=out/'audit', seed=42, workers=a.workers, folds=5, faces=False))
-        cmd_split(argparse.Namespace(index=out/'index.parquet', frac=1.0, n_folds=5, seed=None, set=[], out=out/'splits.parquet', cut_chains=False))
-        _step(3, 5, 'Phase 1: SimpleCNN vs ResNet18, 5-fold group-aware CV (demo preset: 48 px, 8 epochs)')
-        p1 = cmd_run(argparse.Namespace(experiment='phase1', data=ds, out=out, preset='demo', set=[], verbose=False))
+        cmd_split(argparse.Namespace(index=out/'index.parquet', frac=0.2, n_folds=5, seed=None, set=[], out=out/'splits.parquet', cut_chains=False))
+        _step(3, 5, 'the study: Phases 1, 2A (3 tests), 2B-2E, 3, 4A, 4B; 5-fold group-aware CV each (demo preset)')
+        tabs, sel, st = cmd_study(argparse.Namespace(data=ds, out=out, preset='demo', phases=None, set=[]))
         _step(4, 5, "anomaly detection: the anomaly guide's workflow on the synthetic cartoon set")
         cart = _demo_data(out/'data'/'cartoon', 'cartoon', None)
         cmd_anomaly_check(argparse.Namespace(data_dir=cart, workers=a.workers))
@@ -188,11 +213,11 @@ def cmd_demo(a):
         bs = an['scores'][best]
         lo, hi = au['probe_auc_ci']
         print(f"\n== demo finished in {time.time() - t0:.0f}s\n"
-              f"metadata-only probe AUC {au['probe_auc']:.3f} [{lo:.3f}, {hi:.3f}]: the planted aspect shortcut is visible without pixels\n" +
-              ''.join(f"Phase 1 {n.split('/')[-1]}: held-out AUC {r['val_auc']}, test AUC {r['test_auc']} (mean ± std over 5 folds)\n" for n, r in p1.items()) +
+              f"metadata-only probe AUC {au['probe_auc']:.3f} [{lo:.3f}, {hi:.3f}]: the planted aspect shortcut is visible without pixels\n"
+              f"{study_headlines(tabs, sel)}\n"
               f"anomaly detection: best score {best}, AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
               f"open: {out/'report'/'anomaly.html'}  (report)\n      {out/'audit'/'audit.html'}  (audit)\n"
-              f"results: {out/'phase1'}, {out/'anomaly'}\nlog: {lf}")
+              f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\nlog: {lf}")
 
 # %% ../nbs/08_cli.ipynb #591fed37
 def cmd_anomaly_check(a):
@@ -299,6 +324,14 @@ def parser():
     _preset(s)
     s.add_argument('--verbose', action='store_true', help="show fastai's per-epoch table")
     _sets(s); s.set_defaults(fn=cmd_run)
+
+    s = sub.add_parser('study', help='run the study plan: phases 1, 2A-2E, 3, 4A, 4B in order (resumable; identical configs trained once)')
+    s.add_argument('--data', required=True, help='dataset folder (DFF layout: wiki/, inpainting/, insight/, text2img/)')
+    s.add_argument('--out', default='runs/study', help='results folder (default runs/study)')
+    _preset(s)
+    s.add_argument('--phases', help='comma-separated phases, e.g. 2b,2c or 2a (its three tests), 2, 3, 4 (default: all); '
+                   'phases 3 and 4 bring the phases they are selected from')
+    _sets(s); s.set_defaults(fn=cmd_study)
 
     an = sub.add_parser('anomaly', help="classifier-based anomaly detection (the anomaly guide's workflow)").add_subparsers(dest='sub', metavar='SUBCOMMAND', required=True)
     s = an.add_parser('check', help='classes, training and test counts, problems of a dataset in the guide\'s layout')

@@ -244,7 +244,7 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, e
     cid = claim(exp_dir, cfg)
     todo = [k for k in range(cfg['n_folds']) if not fold_done(exp_dir/f'fold_{k}')]
     if not todo:
-        log.info(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
+        (log.debug if bar is not None else log.info)(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
         return summarize(exp_dir)
     idx = dataset_index(data_dir, out, progress)
     merges = load_merges(idx.attrs['index'])
