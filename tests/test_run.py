@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import dfd, DFD, ROOT
 
-SETS = ['--set', 'size=32', '--set', 'epochs=5', '--set', 'early_stopping_patience=5', '--set', 'n_folds=3', '--set', 'batch_size=16']
+SETS = ['--set', 'frac=1.0', '--set', 'size=32', '--set', 'epochs=5', '--set', 'early_stopping_patience=5', '--set', 'n_folds=3', '--set', 'batch_size=16']
 
 def fold_metrics(exp):
     out = {}
