@@ -161,7 +161,7 @@ def holdout_table(plan, cfgs, dirs):
     "2A Test 3: held-out vs in-source AUC per fake source, Δ with corrected-t and bootstrap intervals."
     ref = plan['ref']
     base, bp = fold_rows(dirs[ref]), pooled(dirs[ref])
-    rows = [{'Experiment': 'Baseline', 'Held-out Source': 'None', 'Train Sources': 'All', 'Held-out AUC': np.nan,
+    rows = [{'Experiment': 'Baseline', 'Held-out Source': 'none (baseline)', 'Train Sources': 'All', 'Held-out AUC': np.nan,
              'In-Source AUC': base.val_auc.mean(), 'experiment': ref}]
     for n, c in cfgs.items():
         s = c['holdout_source']

@@ -43,7 +43,7 @@ def test_second_study_trains_nothing(study):
 def test_holdout_source_never_trained_on(study):
     d, _ = study
     t = pd.read_csv(d/'out'/'tables'/'phase2a_holdout.csv')
-    assert list(t['Held-out Source']) == ['None', 'text2img', 'inpainting', 'insight']
+    assert list(t['Held-out Source']) == ['none (baseline)', 'text2img', 'inpainting', 'insight']
     for s in ('text2img', 'inpainting', 'insight'):
         home = d/'out'/'phase2a_holdout'/f'holdout_{s}'
         for k in range(2):
