@@ -15,7 +15,7 @@ from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm
 from .data import load_index
 from .preprocessing import build_cache
 from .models import create_model, n_params
-from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, save_fold, safe_auc
+from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'parse_phases', 'phase_spec',
