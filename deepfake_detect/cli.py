@@ -216,7 +216,7 @@ def cmd_demo(a):
               f"metadata-only probe AUC {au['probe_auc']:.3f} [{lo:.3f}, {hi:.3f}]: the planted aspect shortcut is visible without pixels\n"
               f"{study_headlines(tabs, sel)}\n"
               f"anomaly detection: best score {best}, AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
-              f"open: {out/'report'/'anomaly.html'}  (report)\n      {out/'audit'/'audit.html'}  (audit)\n"
+              f"open: {out/'report'/'index.html'}  (the report: study summary, 7 pages, anomaly)\n      {out/'audit'/'audit.html'}  (audit)\n"
               f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\nlog: {lf}")
 
 # %% ../nbs/08_cli.ipynb #591fed37
@@ -262,7 +262,8 @@ def cmd_report(a):
     "Render the report notebooks that a results folder has results for, as self-contained HTML."
     from deepfake_detect.report import make_reports
     paths = make_reports(a.results, a.out, progress=True)
-    for p in paths: print(f'report: {p}')
+    print(f'report: {paths[0]}  (open this: the summary, linking every page)')
+    for p in paths[1:]: print(f'  page: {p}')
     return paths
 
 # %% ../nbs/08_cli.ipynb #0758d9a4

@@ -6,19 +6,24 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/report.html.md"""
 
 # %% ../nbs/09_report.ipynb #0851f8b1
 from __future__ import annotations
-import os, re
+import html as _html, os, re, time
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
-from .config import save_atomic
+from .config import save_atomic, read_json
 
 # %% auto #0
-__all__ = ['REPORTS', 'reports_dir', 'find_reports', 'render', 'make_reports']
+__all__ = ['PAGES', 'REPORTS', 'reports_dir', 'find_reports', 'render', 'make_reports', 'index_html', 'write_index']
 
 # %% ../nbs/09_report.ipynb #6e1e6114
-REPORTS = {'anomaly': ('anomaly.ipynb', ['train.json', 'unseen/summary.csv'])}  # name: (notebook, any of these marks its results)
+PAGES = {'01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessing and split verification',
+         '03_phase1_analysis': 'Phase 1: baselines', '04_phase2_analysis': 'Phase 2: shortcuts and preprocessing',
+         '05_phase3_analysis': 'Phase 3: architectures', '06_phase4_analysis': 'Phase 4: data scaling and final models',
+         '07_gradcam_deep_dive': 'Grad-CAM deep dive', 'anomaly': 'Anomaly detection'}
+# name: (notebook, any of these marks its results)
+REPORTS = {n: (f'{n}.ipynb', ['study.json']) for n in list(PAGES)[:-1]} | {'anomaly': ('anomaly.ipynb', ['train.json', 'unseen/summary.csv'])}
 
 def reports_dir():
     "The folder of the report notebooks."
@@ -55,9 +60,59 @@ def render(nb_path, results, out_html, timeout=600):
     return Path(out_html)
 
 def make_reports(results, out=None, timeout=600, progress=False):
-    "Render every report `results` has; HTML files in `out` (default `results/report/`). Returns their paths."
+    "Render every report `results` has, then `index.html` linking them; HTML files in `out` (default `results/report/`). Returns their paths."
     found = find_reports(results)
-    if not found: raise FileNotFoundError(f'{results}: no results a report can show (looked for {", ".join(m for _, ms in REPORTS.values() for m in ms)})')
+    if not found: raise FileNotFoundError(f'{results}: no results a report can show (looked for {", ".join(sorted(set(m for _, ms in REPORTS.values() for m in ms)))})')
     out = Path(out) if out else Path(results)/'report'
-    return [render(reports_dir()/REPORTS[name][0], d, out/f'{name}.html', timeout)
-            for name, d in tqdm(found.items(), desc='report', disable=not progress, leave=False)]
+    pages = [render(reports_dir()/REPORTS[name][0], d, out/f'{name}.html', timeout)
+             for name, d in tqdm(found.items(), desc='report pages', disable=not progress, leave=False)]
+    return [write_index(results, pages, out/'index.html')] + pages
+
+# %% ../nbs/09_report.ipynb #0d89faca
+_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{margin-bottom:.2em}table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #ccc;padding:.35em .6em;vertical-align:top;text-align:left}
+th{background:#f3f5f8}.muted{color:#666}.warn{background:#fff4e5;border-left:4px solid #E69F00;padding:.5em 1em}.ok{background:#eef7ee;border-left:4px solid #009E73;padding:.5em 1em}
+a{color:#0072B2}li{margin:.2em 0}"""
+
+def _md(s):
+    "Escape `s` as HTML, keeping the conclusions' **bold** and `code`."
+    s = _html.escape(s)
+    return re.sub(r'`([^`]+)`', r'<code>\1</code>', re.sub(r'\*\*(.+?)\*\*', r'<b>\1</b>', s))
+
+def index_html(results, pages):
+    "The study summary page (HTML text) for `results`, linking `pages` (their file names)."
+    from deepfake_detect.conclusions import conclude, shortcuts_found, num
+    from deepfake_detect.pages import load_table, study_cmd, PHASE_ARG
+    res = Path(results)
+    st = read_json(res/'study.json') if (res/'study.json').exists() else {}
+    tabs = {p: t for p in PHASE_ARG if (t := load_table(res, p, quiet=True)) is not None}
+    h = [f'<!doctype html><html><head><meta charset="utf-8"><title>deepfake_detect report</title><style>{_CSS}</style></head><body>',
+         '<h1>Study report</h1>', f'<p class="muted">Results folder <code>{_html.escape(str(res.resolve()))}</code>; written {time.strftime("%Y-%m-%d %H:%M")}.</p>']
+    if st:
+        sm = st.get('size_map') or {}
+        h.append(f"<p>Data: <code>{_html.escape(str(st.get('data')))}</code>; preset: <b>{_html.escape(str(st.get('preset') or 'none'))}</b>"
+                 + (f" (the plan's sizes mapped: {', '.join(f'{k} px → {v} px' for k, v in sm.items())})" if sm else '')
+                 + f"; {st.get('unique_configs', '?')} distinct experiment configurations, {sum(p.get('trained_folds', 0) + p.get('reused_folds', 0) for p in st.get('phases', {}).values())} fold results"
+                 + f"; study time {st.get('seconds', 0) / 60:.1f} min.</p>")
+        sc = shortcuts_found(tabs)
+        h.append('<h2>Shortcuts found</h2>' + (f'<div class="warn"><ul>{"".join(f"<li>{_md(s)}</li>" for s in sc)}</ul></div>' if sc else
+                 '<div class="ok">None: no significant geometry shortcut, source-specific features or face-detector bias in these results.</div>'))
+        h.append('<h2>Every phase: its question and the answer from its numbers</h2><table><tr><th>Phase</th><th>Question</th><th>Answer (the plan’s rule applied to the table)</th></tr>')
+        for p in PHASE_ARG:
+            q = st.get('phases', {}).get(p, {})
+            if p in tabs:
+                try: ans = '<br>'.join(_md(s) for s in conclude(p, tabs[p]))
+                except Exception as e: ans = f'<span class="warn">no conclusion ({_html.escape(type(e).__name__)}: {_html.escape(str(e))})</span>'
+            else: ans = f'<span class="warn">not run: <code>{_html.escape(study_cmd(res, p))}</code></span>'
+            h.append(f"<tr><td>{_html.escape(q.get('title', p))}</td><td>{_html.escape(q.get('question', ''))}</td><td>{ans}</td></tr>")
+        h.append('</table>')
+    h.append('<h2>Pages</h2><ul>' + ''.join(f'<li><a href="{Path(p).name}">{_html.escape(PAGES.get(Path(p).stem, Path(p).stem))}</a></li>' for p in pages))
+    if (res/'audit'/'audit.html').exists(): h.append('<li><a href="../audit/audit.html">Dataset audit</a></li>')
+    h.append('</ul><p class="muted">Figures: <code>figures/</code> beside this folder (PNG and SVG). Tables: <code>tables/*.csv</code>. '
+             'Selections and their rules: <code>selection.json</code>.</p></body></html>')
+    return '\n'.join(h)
+
+def write_index(results, pages, path):
+    "Write the summary page to `path` (atomically); return `path`."
+    save_atomic(path, lambda p: Path(p).write_text(index_html(results, pages)))
+    return Path(path)

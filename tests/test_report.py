@@ -1,0 +1,55 @@
+"The study report (`dfd report`): seven pages and an index from a tiny study, with a phase missing, a fold missing and an outdated table."
+import json, re, shutil
+import pandas as pd
+import pytest
+from conftest import dfd
+
+SMALL = ['--preset', 'demo', '--set', 'n_folds=2', 'epochs=1', 'batch_size=16']
+PAGES = ['01_eda', '02_preprocessing', '03_phase1_analysis', '04_phase2_analysis', '05_phase3_analysis', '06_phase4_analysis', '07_gradcam_deep_dive']
+
+@pytest.fixture(scope='module')
+def report(tmp_path_factory):
+    d = tmp_path_factory.mktemp('report')
+    dfd('synth', d/'data', '--n', 60, '--shortcuts', 'aspect')
+    dfd('study', '--data', d/'data', '--out', d/'out', '--phases', '1,2a_letterbox,2d', *SMALL)
+    out = d/'out'
+    pd.DataFrame({'phase': ['phase2b'], 'Model': ['SimpleCNN']}).to_csv(out/'tables'/'phase2b.csv', index=False)   # from an "older version"
+    (out/'phase1'/'resnet18'/'fold_1'/'metrics.json').unlink()                                                  # a fold that did not finish
+    r = dfd('report', out)
+    return out, r, {p: (out/'report'/f'{p}.html').read_text() for p in PAGES}
+
+def test_index_and_every_page_written(report):
+    out, r, pages = report
+    idx = (out/'report'/'index.html').read_text()
+    assert r.stdout.startswith('report: ') and r.stdout.splitlines()[0].split()[1].endswith('index.html')
+    for p in PAGES: assert f'href="{p}.html"' in idx, p
+    assert 'Every phase: its question and the answer' in idx and 'Phase 1' in idx
+    assert 'not run: <code>dfd study --data' in idx and '--phases 4b' in idx                  # missing phases name their command
+    assert not re.search(r'>\s*(\?|nan|NaN)\s*<', idx)                                          # no unfilled cell
+
+def test_pages_clean_offline_and_self_contained(report):
+    out, _, pages = report
+    for p, html in pages.items():
+        assert 'Traceback' not in html and 'could not be drawn' not in html, p               # no crash, no guarded failure
+        assert 'src="http' not in html, p                                                      # opens offline
+    assert pages['01_eda'].count('data:image/png;base64') >= 4                                # figures embedded
+    assert (out/'figures'/'eda_resolution.png').exists() and (out/'figures'/'eda_resolution.svg').exists()
+    assert 'Aspect ratio alone separates real from fake' in pages['01_eda']
+
+def test_missing_parts_say_which_command_fills_them(report):
+    out, _, pages = report
+    p2 = pages['04_phase2_analysis']
+    assert 'no results for phase2c' in p2 and '--phases 2c' in p2                              # a phase missing
+    assert 'comes from an older version' in p2 and 'phase2b.csv' in p2                        # an outdated table
+    assert 'resnet18: fold(s) 1 not finished' in pages['03_phase1_analysis']                  # a fold missing
+    assert 'no results for phase3' in pages['05_phase3_analysis']
+    assert 'no Grad-CAM outputs anywhere' in pages['07_gradcam_deep_dive']
+
+def test_conclusions_come_from_the_tables(report):
+    out, _, pages = report
+    from deepfake_detect.conclusions import conclude
+    t = pd.read_csv(out/'tables'/'phase2a_letterbox.csv')
+    s = conclude('phase2a_letterbox', t)[0]
+    assert f"{t.AUC.iloc[0]:.3f} with the standard view" in s
+    assert s.split(' ⇒')[0].replace('−', '-') in pages['04_phase2_analysis'].replace('−', '-')
+    assert 'Groups found in two or more roles: <strong>0</strong>' in pages['02_preprocessing']
