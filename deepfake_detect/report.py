@@ -82,10 +82,10 @@ def _md(s):
 def index_html(results, pages):
     "The study summary page (HTML text) for `results`, linking `pages` (their file names)."
     from deepfake_detect.conclusions import conclude, shortcuts_found, num
-    from deepfake_detect.pages import load_table, study_cmd, PHASE_ARG
+    from deepfake_detect.pages import load_tables, study_cmd, PHASE_ARG
     res = Path(results)
     st = read_json(res/'study.json') if (res/'study.json').exists() else {}
-    tabs = {p: t for p in PHASE_ARG if (t := load_table(res, p, quiet=True)) is not None}
+    tabs = load_tables(res)
     h = [f'<!doctype html><html><head><meta charset="utf-8"><title>deepfake_detect report</title><style>{_CSS}</style></head><body>',
          '<h1>Study report</h1>', f'<p class="muted">Results folder <code>{_html.escape(str(res.resolve()))}</code>; written {time.strftime("%Y-%m-%d %H:%M")}.</p>']
     if st:
