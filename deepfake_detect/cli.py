@@ -12,8 +12,8 @@ from .config import *
 
 # %% auto #0
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
-           'cmd_run', 'cmd_study', 'study_headlines', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train',
-           'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
+           'cmd_run', 'cmd_study', 'explain_targets', 'cmd_explain', 'study_headlines', 'cmd_demo', 'cmd_anomaly_check',
+           'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -156,12 +156,32 @@ def cmd_study(a):
     from deepfake_detect.phases import run_study
     out, sm = Path(a.out), size_map(a.preset)
     if sm: print(f"preset {a.preset}: the plan's image sizes are mapped to smaller ones: " + ', '.join(f'{k} px -> {v} px' for k, v in sm.items()))
-    tabs, sel, st = run_study(a.data, out, a.preset, a.phases, parse_sets(a.set))
+    tabs, sel, st = run_study(a.data, out, a.preset, a.phases, parse_sets(a.set), explain=not getattr(a, 'no_explain', False))
     ph = st['phases']
     print(f"\nstudy finished in {st['seconds']:.0f}s: {sum(r['trained_folds'] for r in ph.values() if r)} folds trained now, "
           f"{sum(r['reused_folds'] for r in ph.values() if r)} reused; {st['unique_configs']} distinct configs in {out/'runs'}")
     print(f"tables: {out/'tables'}\nselection: {out/'selection.json'}\nstudy: {out/'study.json'}")
     return tabs, sel, st
+
+# %% ../nbs/08_cli.ipynb #0aa43b2b
+def explain_targets(paths):
+    "The experiment folders named by `paths`: each an experiment (`OUT/<phase>/<experiment>`) or a phase folder (every experiment in it)."
+    out = []
+    for p in map(Path, paths):
+        if (p/'config.json').exists(): out.append(p)
+        elif p.is_dir() and (exps := sorted(d for d in p.iterdir() if (d/'config.json').exists())): out += exps
+        else: raise FileNotFoundError(f'{p}: no experiment there (an experiment folder holds config.json and fold_k/); give OUT/<phase>/<experiment> or OUT/<phase>')
+    return out
+
+def cmd_explain(a):
+    "Grad-CAM explanations of finished experiments, written into each experiment's folder."
+    from deepfake_detect.gradcam import explain, describe
+    res = {}
+    for d in explain_targets(a.experiments):
+        r = explain(d, a.data, None, a.fold, a.method, a.target, a.n, a.max_images, a.hard, a.seed, a.force, progress=True)
+        print(describe(r, f'{d.parent.name}/{d.name}', where=d))
+        res[str(d)] = r
+    return res
 
 # %% ../nbs/08_cli.ipynb #b68eb4f9
 def _demo_data(dest, kind, n):
@@ -332,7 +352,21 @@ def parser():
     _preset(s)
     s.add_argument('--phases', help='comma-separated phases, e.g. 2b,2c or 2a (its three tests), 2, 3, 4 (default: all); '
                    'phases 3 and 4 bring the phases they are selected from')
+    s.add_argument('--no-explain', action='store_true', help='skip the Grad-CAM explanations (dfd explain) of phases 1, 2, 3 (top models) and 4B')
     _sets(s); s.set_defaults(fn=cmd_study)
+
+    s = sub.add_parser('explain', help="Grad-CAM of finished experiments: galleries, CAM energy on face / background / letterbox bars, hard examples, calibration")
+    s.add_argument('experiments', nargs='+', metavar='EXPERIMENT', help='OUT/<phase>/<experiment> (or OUT/<phase>: each of its experiments)')
+    s.add_argument('--data', help="dataset folder (default: the study's, from OUT/study.json)")
+    s.add_argument('--fold', type=int, default=0, help="the fold whose checkpoint is explained (default 0)")
+    s.add_argument('--method', default='gradcam', choices=('gradcam', 'gradcam++', 'eigencam', 'scorecam'), help='CAM method (default gradcam; eigencam and scorecam need no gradients)')
+    s.add_argument('--target', default='pred', choices=('pred', 'fake', 'real'), help='the class each CAM explains (default: the predicted one)')
+    s.add_argument('--n', type=int, default=16, help='gallery images, balanced over real and each fake source (default 16)')
+    s.add_argument('--max-images', type=int, default=200, help='test images whose CAM energy is measured (default 200)')
+    s.add_argument('--hard', type=int, default=6, help='most confident false positives and false negatives shown (default 6 each)')
+    s.add_argument('--seed', type=int, default=0, help='seed of the image choice (the same images in every experiment)')
+    s.add_argument('--force', action='store_true', help='recompute even when the same explanation exists')
+    s.set_defaults(fn=cmd_explain)
 
     an = sub.add_parser('anomaly', help="classifier-based anomaly detection (the anomaly guide's workflow)").add_subparsers(dest='sub', metavar='SUBCOMMAND', required=True)
     s = an.add_parser('check', help='classes, training and test counts, problems of a dataset in the guide\'s layout')

@@ -11,9 +11,9 @@ import numpy as np, pandas as pd
 from scipy.stats import spearmanr
 
 # %% auto #0
-__all__ = ['ALPHA', 'MIN_DELTA', 'PAIR_WHAT', 'num', 'pval', 'peq', 'delta', 'significant', 'conclude_rows', 'letterbox_shortcut',
-           'conclude_letterbox', 'holdout_findings', 'conclude_holdout', 'conclude_pair', 'conclude_scaling',
-           'conclude_final', 'conclude_params', 'conclude', 'shortcuts_found']
+__all__ = ['ALPHA', 'MIN_DELTA', 'PAIR_WHAT', 'LIFT', 'num', 'pval', 'peq', 'delta', 'significant', 'conclude_rows',
+           'letterbox_shortcut', 'conclude_letterbox', 'holdout_findings', 'conclude_holdout', 'conclude_pair',
+           'conclude_scaling', 'conclude_final', 'conclude_params', 'conclude', 'shortcuts_found', 'conclude_cam']
 
 # %% ../nbs/05c_conclusions.ipynb #33c8176a
 ALPHA = 0.05      # significance level, applied to Holm-adjusted p-values
@@ -181,4 +181,26 @@ def shortcuts_found(tabs):
         t = tabs.get(ph)
         if t is not None and 'fallback_warn' in t and t.fallback_warn.astype(str).eq('True').any():
             out.append(f"face-detector misses differ across sources (p {peq(t.fallback_p_source.iloc[0])}): 'face found' can stand in for 'real'"); break
+    return out
+
+# %% ../nbs/05c_conclusions.ipynb #24a52af6
+LIFT = 1.2   # share ÷ area beyond which attention counts as concentrated on a region (below 1/LIFT: avoided)
+
+def _look(lift, region):
+    if pd.isna(lift): return ''
+    return (f'concentrated on the {region}' if lift >= LIFT else f'away from the {region}' if lift <= 1 / LIFT else f'spread about evenly, the {region} included')
+
+def conclude_cam(e):
+    "Sentences on CAM energy: per experiment and evaluated view (rows of `cam_energy.csv` for all sources, with `experiment`), face and bars."
+    out = []
+    for r in e[e.source == 'all'].itertuples():
+        if r.faces_found == 0: out.append(f"**{r.experiment}** ({r.eval_view} view): no face found by MTCNN on the evaluated views, so no face share."); continue
+        s = (f"**{r.experiment}** ({r.eval_view} view): {num(r.face_share, 2)} of the CAM energy lies on the face box "
+             f"[95% CI {num(r.face_share_low, 2)}, {num(r.face_share_high, 2)}], which covers {num(r.face_area, 2)} of the pixels: attention "
+             f"{_look(r.face_lift, 'face')} (lift {num(r.face_lift, 2)}).")
+        if r.eval_view == 'letterbox' and r.bars_area > 0:
+            s += (f" Letterboxed, {num(r.bars_share, 2)} lies on the padding bars, which cover {num(r.bars_area, 2)} of the pixels: "
+                  f"attention {_look(r.bars_share / r.bars_area, 'bars')}" +
+                  (' — the model looks at where the geometry shows.' if r.bars_share / r.bars_area >= LIFT else '.'))
+        out.append(s)
     return out

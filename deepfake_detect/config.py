@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SCHEMA', 'PHASE_ONLY', 'log', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value',
-           'validate', 'config_dir', 'read_json', 'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve',
-           'parse_sets', 'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console',
-           'log_file', 'known_warnings']
+__all__ = ['SCHEMA', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 'ConfigError',
+           'check_value', 'validate', 'config_dir', 'read_json', 'find_experiment', 'experiments', 'defaults',
+           'size_map', 'resolve', 'parse_sets', 'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap',
+           'log_to_console', 'log_file', 'known_warnings']
 
 # %% ../nbs/00_config.ipynb #8f5b4c41
 _UMASK = os.umask(0); os.umask(_UMASK)  # read once: the process umask
@@ -298,3 +298,6 @@ def known_warnings():
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
         yield
+
+# %% ../nbs/00_config.ipynb #17546b50
+OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000']

@@ -26,8 +26,8 @@ from .models import create_model
 # %% auto #0
 __all__ = ['SCALARS', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched',
            'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping', 'train_fold', 'fold_done', 'save_fold',
-           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'dataset_index', 'claim', 'face_check',
-           'run_experiment']
+           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'dataset_index', 'claim',
+           'face_check', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -198,6 +198,18 @@ def summarize(exp_dir):
     js = {k: dict(mean=float(v['mean']), std=float(v['std']), n=int(v['n_folds'])) for k, v in s.iterrows()}
     save_json(js | dict(notes=fold_notes(exp_dir)), Path(exp_dir)/'summary.json')
     return s
+
+# %% ../nbs/04_cv.ipynb #a26f0d09
+def exp_data(exp_dir):
+    "The usable rows of an experiment's split table, numbered as its cache (`row`)."
+    sp = load_index(Path(exp_dir)/'splits.parquet')
+    return sp[sp.ok & (sp.cut == '')].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
+
+def pooled(exp_dir, role='holdout'):
+    "Every finished fold's predictions of `role` of `exp_dir`, pooled (for `holdout`: each image once, by the fold that held it out)."
+    ps = [pd.read_parquet(f).assign(fold=int(f.parent.name[5:])) for f in sorted(Path(exp_dir).glob('fold_*/preds.parquet'))]
+    ps = [p[p.role == role] for p in ps]
+    return pd.concat(ps, ignore_index=True) if ps else pd.DataFrame(columns=['path', 'source', 'label', 'prob', 'role', 'fold'])
 
 # %% ../nbs/04_cv.ipynb #0e6e427c
 def dataset_index(data_dir, out='runs', progress=True):

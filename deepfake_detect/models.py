@@ -10,7 +10,8 @@ from pathlib import Path
 import torch, torch.nn as nn
 
 # %% auto #0
-__all__ = ['ARCHS', 'conv_block', 'SimpleCNN', 'n_params', 'create_model', 'load_pretrained', 'gradcam_layer']
+__all__ = ['ARCHS', 'CAM_LAYERS', 'conv_block', 'SimpleCNN', 'n_params', 'create_model', 'load_pretrained', 'cam_layer_name',
+           'gradcam_layer']
 
 # %% ../nbs/03_models.ipynb #8ea09f88
 def conv_block(ni, nf):
@@ -60,11 +61,34 @@ def load_pretrained(model, path):
     return len(keep), len(own)
 
 # %% ../nbs/03_models.ipynb #0a6c1ff2
-def gradcam_layer(model, arch):
-    "The Grad-CAM target layer of `model` (built by `create_model(arch)`)."
-    if arch == 'simplecnn': return model.features[-1]
-    if arch.startswith('resnet'): return model.layer4[-1]
-    if arch.startswith('efficientnet'): return model.conv_head
-    if arch.startswith('convnext'): return model.stages[-1]
-    if arch.startswith('mobilenetv3'): return model.blocks[-1]
-    raise ValueError(f'no Grad-CAM layer known for {arch!r}')
+CAM_LAYERS = {  # per architecture family: the declared target layer first, then shallower stages (higher resolution)
+    'simplecnn': ('features.3', 'features.2', 'features.1'),
+    'resnet': ('layer4', 'layer3', 'layer2'),
+    'efficientnet': ('conv_head', 'blocks.4', 'blocks.2'),
+    'convnext': ('stages.3', 'stages.2', 'stages.1'),
+    'mobilenetv3': ('blocks.5', 'blocks.3', 'blocks.1')}
+
+def _family(arch):
+    for f in CAM_LAYERS:
+        if arch.startswith(f): return f
+    raise ValueError(f'no Grad-CAM layer known for {arch!r}; known families: {", ".join(CAM_LAYERS)}')
+
+def cam_layer_name(model, arch, sz=None, min_side=3):
+    "Name of `arch`'s Grad-CAM layer: the declared one, or at input size `sz` the deepest whose map is ≥ `min_side` cells wide."
+    names = CAM_LAYERS[_family(arch)]
+    if sz is None: return names[0]
+    sides = {}
+    def hook(n): return lambda m, i, o: sides.update({n: o.shape[-1]})   # returns None: the output is left as it is
+    hooks = [model.get_submodule(n).register_forward_hook(hook(n)) for n in names]
+    was = model.training
+    try:
+        model.eval()
+        with torch.no_grad(): model(torch.zeros(1, 3, sz, sz, device=next(model.parameters()).device))
+    finally:
+        for h in hooks: h.remove()
+        model.train(was)
+    return next((n for n in names if sides[n] >= min_side), names[-1])
+
+def gradcam_layer(model, arch, sz=None, min_side=3):
+    "The Grad-CAM target layer of `model` (built by `create_model(arch)`); see `cam_layer_name` for `sz`."
+    return model.get_submodule(cam_layer_name(model, arch, sz, min_side))

@@ -13,16 +13,16 @@ import numpy as np, pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-from .config import read_json
+from .config import read_json, OKABE_ITO
 from .stats import mean_ci
 from .conclusions import pval, peq
 
 # %% auto #0
-__all__ = ['PHASE_ARG', 'NEED', 'OKABE_ITO', 'STYLE', 'results_dir', 'study_info', 'study_cmd', 'notice', 'say', 'guard',
-           'load_table', 'load_tables', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table',
-           'pub_style', 'save_fig', 'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas',
-           'load_index', 'data_root', 'load_splits', 'split_check', 'augmented', 'youden_threshold', 'phase_section',
-           'gradcam_section']
+__all__ = ['PHASE_ARG', 'NEED', 'STYLE', 'results_dir', 'study_info', 'study_cmd', 'notice', 'say', 'guard', 'load_table',
+           'load_tables', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table', 'pub_style', 'save_fig',
+           'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas', 'load_index',
+           'data_root', 'load_splits', 'split_check', 'augmented', 'youden_threshold', 'phase_section', 'explained',
+           'gradcam_section', 'OKABE_ITO']
 
 # %% ../nbs/09a_pages.ipynb #f6d9fa3e
 PHASE_ARG = {'phase1': '1', 'phase2a_letterbox': '2a_letterbox', 'phase2a_norm': '2a_norm', 'phase2a_holdout': '2a_holdout',
@@ -135,7 +135,7 @@ def show_table(t, cols, delta='Δ', ref='reference'):
     return d
 
 # %% ../nbs/09a_pages.ipynb #7877b122
-OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000']
+_all_ = ['OKABE_ITO']   # the palette lives in config (the library's figures use it too); report pages get it from here
 STYLE = {'figure.dpi': 100, 'savefig.dpi': 300, 'savefig.bbox': 'tight', 'font.size': 9, 'axes.titlesize': 10,
          'axes.labelsize': 9, 'legend.fontsize': 8, 'axes.spines.top': False, 'axes.spines.right': False,
          'axes.grid': True, 'grid.alpha': .3, 'axes.prop_cycle': matplotlib.cycler(color=OKABE_ITO), 'svg.fonttype': 'none'}
@@ -190,10 +190,9 @@ def plot_history(exp_dirs_):
     return fig
 
 def pooled_preds(exp_dir, role='holdout'):
-    "Predictions of every finished fold of `exp_dir` for `role` (each fold's held-out part: out-of-fold predictions)."
-    ps = [pd.read_parquet(f).assign(fold=int(f.parent.name[5:])) for f in sorted(Path(exp_dir).glob('fold_*/preds.parquet'))]
-    ps = [p[p.role == role] for p in ps]
-    return pd.concat(ps, ignore_index=True) if ps else pd.DataFrame(columns=['path', 'source', 'label', 'prob', 'role', 'fold'])
+    "Predictions of every finished fold of `exp_dir` for `role`: `cv.pooled`, imported lazily (cv brings fastai, which most pages never need)."
+    from deepfake_detect.cv import pooled
+    return pooled(exp_dir, role)
 
 def plot_confusion(preds, thr=.5):
     "Confusion matrices (rows: truth, columns: predicted at `thr`, one value or one per name) of `{name: predictions}`, counts and row shares."
@@ -280,16 +279,20 @@ def phase_section(res, phase, cols, label='Experiment', delta='Δ'):
     with guard(f'the {phase} conclusions'): say(conclude(phase, t), 'Conclusions (from the numbers, by the plan’s rules):')
     return t
 
+def explained(res, phase):
+    "`{experiment: folder}` of `phase`'s experiments that `dfd explain` has explained (they hold `explain.json`)."
+    return {n: d for n, d in exp_dirs(res, phase).items() if (d/'explain.json').exists()}
+
 def gradcam_section(res, phase):
-    "The Grad-CAM galleries of `phase`'s experiments when `dfd explain` wrote them; otherwise say plainly that there are none."
+    "The Grad-CAM galleries of `phase`'s explained experiments, each with its CAM energy in words; otherwise say plainly that there are none."
     from IPython.display import Image
-    found = {n: sorted(d.glob('gallery_*.png')) for n, d in exp_dirs(res, phase).items()}
-    found = {n: g for n, g in found.items() if g}
+    found = explained(res, phase)
     if not found:
-        notice(f'no Grad-CAM outputs for {phase} in `{res}` (galleries are written by `dfd explain {res}/{phase}/<experiment>`, '
-               'not part of this version yet).')
+        notice(f'no Grad-CAM outputs for {phase} in `{res}`: `dfd explain {res}/{phase}` writes them '
+               '(`dfd study` does, unless it ran with `--no-explain`).')
         return False
-    for n, gs in found.items():
-        display(Markdown(f'**{n}**'))
-        for g in gs: display(Image(filename=str(g)))
+    from deepfake_detect.gradcam import describe
+    for n, d in found.items():
+        display(Markdown(describe(read_json(d/'explain.json'), f'{phase}/{n}', short=True).replace(f'{phase}/{n}:', f'**{phase}/{n}**:', 1)))
+        for g in sorted(d.glob('gallery_*.png')): display(Image(filename=str(g)))
     return True

@@ -15,14 +15,15 @@ from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm
 from .data import load_index
 from .preprocessing import build_cache
 from .models import create_model, n_params
-from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc
+from . import gradcam
+from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled
 
 # %% auto #0
-__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'parse_phases', 'phase_spec',
-           'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds', 'with_holm', 'arch_params',
-           'rows_table', 'exp_data', 'reeval', 'letterbox_table', 'pooled', 'holdout_table', 'pair_table', 'ensemble',
+__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN', 'parse_phases',
+           'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds', 'with_holm',
+           'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'ensemble',
            'scaling_table', 'export_final', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'show_table',
-           'run_study']
+           'explain_phase', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -118,11 +119,6 @@ def rows_table(plan, cfgs, dirs):
     return with_holm(pd.DataFrame(out))
 
 # %% ../nbs/05_phases.ipynb #1fff5b83
-def exp_data(exp_dir):
-    "The usable rows of an experiment's split table, numbered as its cache (`row`)."
-    sp = load_index(Path(exp_dir)/'splits.parquet')
-    return sp[sp.ok & (sp.cut == '')].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
-
 def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=False):
     "Evaluate every fold checkpoint of `exp_dir` again with its images in `view` (no training), into `exp_dir/<view>/fold_k`."
     exp_dir, dest = Path(exp_dir), Path(exp_dir)/view
@@ -152,11 +148,6 @@ def letterbox_table(plan, cfgs, dirs):
     return with_holm(pd.DataFrame(rows).assign(experiment=n, config_id=config_id(cfgs[n]), size_px=cfgs[n]['size'], Model=cfgs[n]['arch']))
 
 # %% ../nbs/05_phases.ipynb #0f27569e
-def pooled(exp_dir, role='holdout'):
-    "Every fold's predictions of `role` of `exp_dir`, pooled (for `holdout`: each image once, by the fold that held it out)."
-    ps = [pd.read_parquet(f).assign(fold=i) for i, f in enumerate(sorted(Path(exp_dir).glob('fold_*/preds.parquet')))]
-    return pd.concat([p[p.role == role] for p in ps], ignore_index=True)
-
 def holdout_table(plan, cfgs, dirs):
     "2A Test 3: held-out vs in-source AUC per fake source, Δ with corrected-t and bootstrap intervals."
     ref = plan['ref']
@@ -360,8 +351,26 @@ def show_table(tab, phase):
     cols = [c for c in cols if not c.endswith(('_low', '_high')) or c in ('ci_low', 'ci_high')]
     return tab[cols].to_string(index=False, formatters={c: fmt for c in cols})
 
-def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True):
-    "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`."
+EXPLAIN = ('phase1', *PHASE2, 'phase3', 'phase4b')   # the phases whose models the plan explains (Phase 3: its top models only)
+
+def explain_phase(phase, data_dir, out, preset=None, sets=None, sel=None, tab=None):
+    "Explain the experiments of `phase` the plan asks for (`EXPLAIN`), each distinct config once; `{name: explain.json or {'error': ...}}`."
+    names = list(phase_experiments(phase, preset, sets, sel))
+    if phase == 'phase3': names = select_top(tab, phase_spec('phase4a')['plan']['n_top'])['chosen']
+    res, seen = {}, {}
+    for n in names:
+        d = Path(out)/phase/n
+        key = d.resolve()
+        if key in seen: res[n] = seen[key]; continue
+        try: res[n] = gradcam.explain(d, data_dir, out, progress=False)
+        except Exception as e:   # an explanation never stops the study: it is reported and recorded
+            log.warning(f'dfd explain {d} failed: {type(e).__name__}: {e}')
+            res[n] = dict(error=f'{type(e).__name__}: {e}')
+        seen[key] = res[n]
+    return res
+
+def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True, explain=True):
+    "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`; explain by `EXPLAIN` unless `explain=False`."
     out, data_dir = Path(out), Path(data_dir)
     phases = parse_phases(phases)
     for p in phases: phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=['simplecnn'])))  # every config valid before any training
@@ -395,6 +404,15 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True)
             save_json(study, sf)
             _print(f"\n== {plan['title']} ({rec['experiments']} experiments, {rec['distinct_configs']} distinct: {rec['trained_folds']} folds trained, "
                    f"{rec['reused_folds']} reused; {rec['seconds']:.0f}s)\n{show_table(tab, p)}", bar)
+            if explain and p in EXPLAIN:
+                t1 = time.time()
+                if progress: bar.set_description(f'explain {p}')
+                ex = explain_phase(p, data_dir, out, preset, sets, sel, tab)
+                bad = {n: r['error'] for n, r in ex.items() if 'error' in r}
+                rec['explain'] = dict(experiments=sorted(ex), failed=bad, seconds=round(time.time() - t1, 1))
+                save_json(study, sf)
+                _print(f"Grad-CAM ({rec['explain']['seconds']:.0f}s, files in {out/p}/<experiment>/): " + '; '.join(
+                       gradcam.describe(r, n, short=True) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
     finally: bar.close()
     study['seconds'] = round(time.time() - t0, 1)
     study['unique_configs'] = len({p.name for p in (out/'runs').iterdir() if p.is_dir()}) if (out/'runs').exists() else 0

@@ -15,9 +15,9 @@ from .config import save_atomic, save_json, pmap, known_warnings, log
 from .data import read_image, ImageReadError
 
 # %% auto #0
-__all__ = ['VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox', 'face_crop', 'detect_faces', 'files_key',
-           'face_boxes', 'view_image', 'build_cache', 'face_stats', 'fallback_test', 'get_transforms', 'real_stats',
-           'apply_tfms']
+__all__ = ['VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'letterbox', 'face_crop', 'detect_faces',
+           'files_key', 'face_boxes', 'view_image', 'build_cache', 'face_stats', 'fallback_test', 'get_transforms',
+           'real_stats', 'apply_tfms']
 
 # %% ../nbs/02_preprocessing.ipynb #fd1a8484
 def squish(img, sz):
@@ -31,13 +31,17 @@ def square_crop(img, sz):
     l, t = (w - s) // 2, (h - s) // 2
     return img.crop((l, t, l + s, t + s)).resize((sz, sz), Image.BILINEAR)
 
-def letterbox(img, sz, fill=(0, 0, 0)):
-    "Resize `img` to fit `sz` keeping its aspect ratio, padding to a square with `fill`."
-    w, h = img.size
+def letterbox_rect(w, h, sz):
+    "Where a `w`×`h` image lands when letterboxed to `sz`: `(x0, y0, nw, nh)`, the rest being padding bars."
     r = sz / max(w, h)
     nw, nh = max(1, round(w * r)), max(1, round(h * r))
+    return (sz - nw) // 2, (sz - nh) // 2, nw, nh
+
+def letterbox(img, sz, fill=(0, 0, 0)):
+    "Resize `img` to fit `sz` keeping its aspect ratio, padding to a square with `fill`."
+    x0, y0, nw, nh = letterbox_rect(*img.size, sz)
     out = Image.new('RGB', (sz, sz), fill)
-    out.paste(img.resize((nw, nh), Image.BILINEAR), ((sz - nw) // 2, (sz - nh) // 2))
+    out.paste(img.resize((nw, nh), Image.BILINEAR), (x0, y0))
     return out
 
 def face_crop(img, box, sz, margin=0.3):
@@ -65,7 +69,7 @@ def detect_faces(imgs, bs=32, det_sz=256, device='cpu', mt=None, progress=False)
             if b is None: out.append((np.nan,) * 5); continue
             w, h = im.size
             r = det_sz / max(w, h)
-            ox, oy = (det_sz - round(w * r)) // 2, (det_sz - round(h * r)) // 2
+            ox, oy, _, _ = letterbox_rect(w, h, det_sz)
             x0, y0, x1, y1 = b[0]
             out.append(((x0 - ox) / r, (y0 - oy) / r, (x1 - ox) / r, (y1 - oy) / r, float(p[0])))
     return pd.DataFrame(out, columns=['x0', 'y0', 'x1', 'y1', 'prob'])
