@@ -43,7 +43,7 @@ def test_missing_parts_say_which_command_fills_them(report):
     assert 'comes from an older version' in p2 and 'phase2b.csv' in p2                        # an outdated table
     assert 'resnet18: fold(s) 1 not finished' in pages['03_phase1_analysis']                  # a fold missing
     assert 'no results for phase3' in pages['05_phase3_analysis']
-    assert 'no Grad-CAM outputs anywhere' in pages['07_gradcam_deep_dive']
+    assert 'no Grad-CAM outputs for phase3' in pages['05_phase3_analysis'] and '--no-explain' in pages['05_phase3_analysis']
 
 def test_conclusions_come_from_the_tables(report):
     out, _, pages = report
@@ -53,3 +53,26 @@ def test_conclusions_come_from_the_tables(report):
     assert f"{t.AUC.iloc[0]:.3f} with the standard view" in s
     assert s.split(' ⇒')[0].replace('−', '-') in pages['04_phase2_analysis'].replace('−', '-')
     assert 'Groups found in two or more roles: <strong>0</strong>' in pages['02_preprocessing']
+
+def test_gradcam_pages_show_what_dfd_explain_measured(report):
+    out, _, pages = report
+    g = pages['07_gradcam_deep_dive']
+    e = pd.read_csv(out/'phase2a_letterbox'/'resnet18'/'cam_energy.csv').query("source == 'all'").set_index('eval_view')
+    assert f"{e.loc['letterbox', 'bars_share']:.2f} lies on the padding bars" in g                     # the rule's sentence, from the file
+    assert 'Where the CAM energy lies' in g and g.count('data:image/png;base64') >= 8                  # figure + galleries, hard examples, calibration
+    assert (out/'figures'/'cam_energy.svg').exists()
+    assert '<strong>phase1/simplecnn</strong>' in pages['03_phase1_analysis'] and 'no Grad-CAM outputs' not in pages['03_phase1_analysis']
+
+def test_dfd_explain_command(report, tmp_path):
+    out, _, _ = report
+    exp = out/'phase1'/'simplecnn'
+    mt = (exp/'explain.json').stat().st_mtime_ns
+    r = dfd('explain', out/'phase1')                                    # a phase folder: each experiment; already explained: nothing redone
+    assert r.stdout.count('test images, faces found') == 2 and 'calibration (ECE)' in r.stdout
+    assert (exp/'explain.json').stat().st_mtime_ns == mt
+    r = dfd('explain', exp, '--method', 'eigencam', '--n', 12)          # another method: recomputed
+    assert 'eigencam on features' in r.stdout and json.loads((exp/'explain.json').read_text())['gallery'] == 12
+    bad = dfd('explain', tmp_path, check=False)
+    assert bad.returncode == 2 and 'no experiment there' in bad.stderr
+    bad = dfd('explain', exp, '--fold', 7, check=False)
+    assert bad.returncode == 2 and 'fold 7 is not finished' in bad.stderr

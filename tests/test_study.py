@@ -30,14 +30,19 @@ def test_study_writes_tables_and_reuses_configs(study):
         assert c in t and t[c].notna().all(), c
     assert (t.ci_low <= t['Δ']).all() and (t['Δ'] <= t.ci_high).all() and (t.p_holm >= t.p).all()
     assert "224 px -> 48 px" in r.stdout and 'folds trained now' in r.stdout
+    # Phase 2 is explained, each distinct config once (the shared baseline included), into each experiment's folder
+    assert r.stdout.count('Grad-CAM (') == 2 and st['phases']['phase2d']['explain']['failed'] == {}
+    for e in ('baseline', 'holdout_insight'): assert (d/'out'/'phase2a_holdout'/e/'explain.json').exists(), e
+    ex = json.loads((d/'out'/'phase2d'/'simplecnn_aug'/'explain.json').read_text())
+    assert ex['gallery'] == 16 and {'gallery_squish.png', 'hard_examples.png', 'calibration.png', 'cam_energy.csv'} <= set(ex['files'])
 
 def test_second_study_trains_nothing(study):
     d, _ = study
     before = {p: p.stat().st_mtime_ns for p in (d/'out'/'runs').glob('*/fold_*/metrics.json')}
-    r = dfd('study', '--data', d/'data', '--out', d/'out', '--phases', '2a_holdout,2d', *SMALL)
+    r = dfd('study', '--data', d/'data', '--out', d/'out', '--phases', '2a_holdout,2d', '--no-explain', *SMALL)
     st = json.loads((d/'out'/'study.json').read_text())
     assert sum(p['trained_folds'] for p in st['phases'].values()) == 0
-    assert 'study finished' in r.stdout and ': 0 folds trained now' in r.stdout
+    assert 'study finished' in r.stdout and ': 0 folds trained now' in r.stdout and 'Grad-CAM' not in r.stdout
     assert before == {p: p.stat().st_mtime_ns for p in (d/'out'/'runs').glob('*/fold_*/metrics.json')}
 
 def test_holdout_source_never_trained_on(study):
