@@ -293,6 +293,6 @@ def gradcam_section(res, phase):
         return False
     from deepfake_detect.gradcam import describe
     for n, d in found.items():
-        display(Markdown(describe(read_json(d/'explain.json'), f'{phase}/{n}', short=True).replace(f'{phase}/{n}:', f'**{phase}/{n}**:', 1)))
+        display(Markdown(describe(read_json(d/'explain.json'), f'{phase}/{n}', short=True, where=d).replace(f'{phase}/{n}:', f'**{phase}/{n}**:', 1)))
         for g in sorted(d.glob('gallery_*.png')): display(Image(filename=str(g)))
     return True

@@ -412,7 +412,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                 rec['explain'] = dict(experiments=sorted(ex), failed=bad, seconds=round(time.time() - t1, 1))
                 save_json(study, sf)
                 _print(f"Grad-CAM ({rec['explain']['seconds']:.0f}s, files in {out/p}/<experiment>/):" + ''.join(
-                       '\n  ' + gradcam.describe(r, n, short=True) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
+                       '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
     finally: bar.close()
     study['seconds'] = round(time.time() - t0, 1)
     study['unique_configs'] = len({p.name for p in (out/'runs').iterdir() if p.is_dir()}) if (out/'runs').exists() else 0
