@@ -59,7 +59,7 @@ def test_gradcam_pages_show_what_dfd_explain_measured(report):
     g = pages['07_gradcam_deep_dive']
     e = pd.read_csv(out/'phase2a_letterbox'/'resnet18'/'cam_energy.csv').query("source == 'all'").set_index('eval_view')
     assert f"{e.loc['letterbox', 'bars_share']:.2f} lies on the padding bars" in g                     # the rule's sentence, from the file
-    assert 'Where the CAM energy lies' in g and g.count('data:image/png;base64') >= 8                  # figure + galleries, hard examples, calibration
+    assert 'Where the models look: face, background, bars' in g and g.count('data:image/png;base64') >= 8   # figure + galleries, hard examples, calibration
     assert (out/'figures'/'cam_energy.svg').exists()
     assert '<strong>phase1/simplecnn</strong>' in pages['03_phase1_analysis'] and 'no Grad-CAM outputs' not in pages['03_phase1_analysis']
 
