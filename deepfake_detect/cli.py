@@ -175,11 +175,11 @@ def explain_targets(paths):
 
 def cmd_explain(a):
     "Grad-CAM explanations of finished experiments, written into each experiment's folder."
-    from deepfake_detect.gradcam import explain, describe
+    from deepfake_detect.gradcam import explain, describe, exp_name
     res = {}
     for d in explain_targets(a.experiments):
         r = explain(d, a.data, None, a.fold, a.method, a.target, a.n, a.max_images, a.hard, a.seed, a.force, progress=True)
-        print(describe(r, f'{d.parent.name}/{d.name}', where=d))
+        print(describe(r, exp_name(d), where=d))
         res[str(d)] = r
     return res
 

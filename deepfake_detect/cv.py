@@ -26,8 +26,8 @@ from .models import create_model
 # %% auto #0
 __all__ = ['SCALARS', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched',
            'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping', 'train_fold', 'fold_done', 'save_fold',
-           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'dataset_index', 'claim',
-           'face_check', 'run_experiment']
+           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble', 'dataset_index',
+           'claim', 'face_check', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -210,6 +210,11 @@ def pooled(exp_dir, role='holdout'):
     ps = [pd.read_parquet(f).assign(fold=int(f.parent.name[5:])) for f in sorted(Path(exp_dir).glob('fold_*/preds.parquet'))]
     ps = [p[p.role == role] for p in ps]
     return pd.concat(ps, ignore_index=True) if ps else pd.DataFrame(columns=['path', 'source', 'label', 'prob', 'role', 'fold'])
+
+def ensemble(exp_dir):
+    "Test-set predictions of `exp_dir`'s fold ensemble: mean probability over folds (and their std), per image."
+    p = pooled(exp_dir, 'test')
+    return p.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std', folds='size')
 
 # %% ../nbs/04_cv.ipynb #0e6e427c
 def dataset_index(data_dir, out='runs', progress=True):

@@ -16,7 +16,7 @@ from .config import *
 from .stats import mean_ci
 from .preprocessing import build_cache, get_transforms, apply_tfms, detect_faces, files_key, letterbox_rect
 from .models import ARCHS, create_model, cam_layer_name
-from .cv import load_weights, fold_done, exp_data, pooled
+from .cv import load_weights, fold_done, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'TARGETS', 'cam_method', 'cam_maps', 'box_mask', 'bars_mask', 'region_share', 'pick_images',
@@ -230,11 +230,11 @@ def exp_name(exp_dir):
 def _settings(fd, **kw):
     return kw | dict(checkpoint_mtime_ns=(fd/'model.pth').stat().st_mtime_ns)
 
-def _explain_view(model, arch, layer, data, rows, view, cfg, stats, data_dir, out, method, target, progress):
+def _explain_view(model, arch, layer, data, rows, view, cfg, stats, data_dir, out, method, target, progress, faces=True):
     arr, _ = build_cache(data, data_dir, cfg['size'], view, Path(out)/'cache', progress=progress)
     imgs = np.asarray(arr[rows.row.to_numpy()])
     cams, probs = cam_maps(model, arch, apply_tfms(get_transforms(False, stats=stats), imgs), method, target, layer)
-    boxes = view_faces(imgs, files_key(rows, data_dir, 'viewfaces', view, cfg['size']), Path(out)/'cache')
+    boxes = view_faces(imgs, files_key(rows, data_dir, 'viewfaces', view, cfg['size']), Path(out)/'cache') if faces else None   # hard examples need no face box
     return imgs, cams, probs, boxes
 
 def explain(exp_dir, data_dir=None, out=None, fold=0, method='gradcam', target='pred', n=16, max_images=200, n_hard=6, seed=0,
@@ -286,12 +286,12 @@ def explain(exp_dir, data_dir=None, out=None, fold=0, method='gradcam', target='
     fp = ptest[(ptest.label == 0) & (ptest.prob >= .5)].nlargest(n_hard, 'prob')
     fn = ptest[(ptest.label == 1) & (ptest.prob < .5)].nsmallest(n_hard, 'prob')
     hard = data.set_index('path').loc[pd.concat([fp, fn]).path].reset_index()
-    imgs, cams, probs, _ = _explain_view(model, arch, layer, data, hard, cfg['view'], cfg, stats, data_dir, out, method, target, progress) if len(hard) else (None,) * 4
+    imgs, cams, probs, _ = _explain_view(model, arch, layer, data, hard, cfg['view'], cfg, stats, data_dir, out, method, target, progress, faces=False) if len(hard) else (None,) * 4
     files.append(save_png(hard_fig(imgs, cams, hard.assign(prob=probs) if len(hard) else hard,
                                    f'{exp_name(exp_dir)}: most confident errors on the test set (fold {fold}, threshold 0.5): {len(fp)} false positives, {len(fn)} false negatives shown'), exp_dir/'hard_examples.png'))
     # calibration: every fold's out-of-fold predictions, and the fold ensemble on the test set
     oof = pooled(exp_dir, 'holdout')
-    ens = pooled(exp_dir, 'test').groupby(['path', 'source', 'label'], as_index=False).prob.mean()
+    ens = ensemble(exp_dir)
     sets = {'out-of-fold (held-out parts)': oof, 'test (fold ensemble)': ens}
     cal = pd.DataFrame([dict(set=k, images=len(p), ece=ece(p.label, p.prob), mean_prob=p.prob.mean(), share_fake=p.label.mean()) for k, p in sets.items()])
     save_atomic(exp_dir/'calibration.csv', lambda p: cal.to_csv(p, index=False))

@@ -16,14 +16,14 @@ from .data import load_index
 from .preprocessing import build_cache
 from .models import create_model, n_params
 from . import gradcam
-from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled
+from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN', 'parse_phases',
            'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds', 'with_holm',
-           'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'ensemble',
-           'scaling_table', 'export_final', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'show_table',
-           'explain_phase', 'run_study']
+           'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'scaling_table',
+           'export_final', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'show_table', 'explain_phase',
+           'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -192,11 +192,6 @@ def pair_table(plan, cfgs, dirs):
     return with_holm(pd.DataFrame(out))
 
 # %% ../nbs/05_phases.ipynb #4b5054ae
-def ensemble(exp_dir):
-    "Test-set predictions of `exp_dir`'s fold ensemble: mean probability over folds (and their std), per image."
-    p = pooled(exp_dir, 'test')
-    return p.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std', folds='size')
-
 def scaling_table(plan, cfgs, dirs, sel):
     "4A: each top model's AUC on the nested fractions; Δ (100 % − 20 %) on the fixed test set with DeLong's interval and p."
     fr, out = plan['fracs'], []
