@@ -12,8 +12,9 @@ from .config import *
 
 # %% auto #0
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
-           'cmd_run', 'cmd_study', 'explain_targets', 'cmd_explain', 'study_headlines', 'cmd_demo', 'cmd_anomaly_check',
-           'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
+           'cmd_run', 'cmd_study', 'explain_targets', 'cmd_explain', 'cmd_predict', 'study_headlines', 'cmd_demo',
+           'cmd_anomaly_check', 'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser',
+           'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -182,6 +183,26 @@ def cmd_explain(a):
         print(describe(r, exp_name(d), where=d))
         res[str(d)] = r
     return res
+
+# %% ../nbs/08_cli.ipynb #efecea36
+def cmd_predict(a):
+    "Score images with a final model or a finished experiment; write one row per image; exit 1 when any file could not be read."
+    from deepfake_detect.predict import Detector, describe_threshold, summarize_preds
+    det = Detector.load(a.model)
+    print(f'model: {det}')
+    if (Path(a.model)/'model_card.md').exists(): print(f"model card: {Path(a.model)/'model_card.md'}")
+    op = det.threshold(a.fpr)
+    print(describe_threshold(op))
+    df = det.predict(a.images, a.fpr, a.bs, progress=True)
+    out = Path(a.out)
+    save_atomic(out, lambda p: df.to_csv(p, index=False))
+    save_json(dict(model=str(Path(a.model).resolve()), detector=repr(det), inputs=[str(i) for i in a.images], images=len(df),
+                   failed=int((df.error != '').sum()), decisions=df[df.error == ''].decision.value_counts().to_dict(), calibration=op),
+              out.with_suffix('.json'))
+    print(summarize_preds(df))
+    print(f"predictions: {out}  (threshold and counts: {out.with_suffix('.json')})")
+    if (df.error != '').any(): sys.exit(1)   # the rows are written; the status says that some files failed
+    return df
 
 # %% ../nbs/08_cli.ipynb #b68eb4f9
 def _demo_data(dest, kind, n):
@@ -367,6 +388,15 @@ def parser():
     s.add_argument('--seed', type=int, default=0, help='seed of the image choice (the same images in every experiment)')
     s.add_argument('--force', action='store_true', help='recompute even when the same explanation exists')
     s.set_defaults(fn=cmd_explain)
+
+    s = sub.add_parser('predict', help='call images real or fake with a final model (OUT/final/<model>) or a finished experiment, '
+                       'at a threshold calibrated on validation predictions for a false-positive rate')
+    s.add_argument('model', help='OUT/final/<model> (written by Phase 4B, with its model card) or a finished experiment OUT/<phase>/<experiment>')
+    s.add_argument('images', nargs='+', metavar='IMAGE', help='image files and/or folders (searched recursively)')
+    s.add_argument('--fpr', type=float, default=0.05, help='false-positive rate the threshold is calibrated for, on validation predictions (default 0.05)')
+    s.add_argument('--out', default='preds.csv', help='CSV of predictions, one row per file (default preds.csv; the threshold goes beside it as .json)')
+    s.add_argument('--bs', type=int, default=64, help='images per batch (default 64)')
+    s.set_defaults(fn=cmd_predict)
 
     an = sub.add_parser('anomaly', help="classifier-based anomaly detection (the anomaly guide's workflow)").add_subparsers(dest='sub', metavar='SUBCOMMAND', required=True)
     s = an.add_parser('check', help='classes, training and test counts, problems of a dataset in the guide\'s layout')

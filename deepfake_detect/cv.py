@@ -160,8 +160,9 @@ def save_fold(d, cfg, m, preds, hist, model):
     save_json(m, d/'metrics.json')
 
 def load_weights(model, d):
-    "Load a fold's saved weights into `model` (safely: `weights_only=True`)."
-    model.load_state_dict(torch.load(Path(d)/'model.pth', map_location='cpu', weights_only=True))
+    "Load saved weights into `model` (safely: `weights_only=True`): a fold folder `d` (its `model.pth`) or a weights file."
+    f = Path(d)/'model.pth' if Path(d).is_dir() else Path(d)
+    model.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
     return model
 
 # %% ../nbs/04_cv.ipynb #b3972692

@@ -16,14 +16,14 @@ from .data import load_index
 from .preprocessing import build_cache
 from .models import create_model, n_params
 from . import gradcam
+from .predict import export_final, write_card
 from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN', 'parse_phases',
            'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds', 'with_holm',
            'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'scaling_table',
-           'export_final', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'show_table', 'explain_phase',
-           'run_study']
+           'final_table', 'select_phase2', 'select_top', 'run_phase', 'show_table', 'explain_phase', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -212,20 +212,6 @@ def scaling_table(plan, cfgs, dirs, sel):
     return with_holm(pd.DataFrame(out))
 
 # %% ../nbs/05_phases.ipynb #a8e3e379
-def export_final(exp_dir, cfg, dest):
-    "Save a 4B model for prediction in `dest`: fold weights, config, view, normalization, validation and test predictions."
-    exp_dir, dest = Path(exp_dir), Path(dest)
-    for k in range(cfg['n_folds']): save_atomic(dest/f'fold_{k}.pth', lambda p: shutil.copyfile(exp_dir/f'fold_{k}'/'model.pth', p))
-    norm = {k: json.loads((exp_dir/f'fold_{k}'/'metrics.json').read_text())['norm_stats'] for k in range(cfg['n_folds'])}
-    val = pooled(exp_dir, 'holdout')   # out-of-fold predictions: what a threshold is calibrated on (never the test set)
-    save_atomic(dest/'val_preds.parquet', lambda p: val.to_parquet(p, index=False))
-    save_atomic(dest/'test_preds.parquet', lambda p: ensemble(exp_dir).to_parquet(p, index=False))
-    save_config(cfg, dest/'config.json')
-    save_json(dict(arch=cfg['arch'], size=cfg['size'], view=cfg['view'], face_fallback=cfg['face_fallback'], norm_stats=norm,
-                   n_folds=cfg['n_folds'], config_id=config_id(cfg), experiment=str(exp_dir.resolve()),
-                   threshold_data='val_preds.parquet: out-of-fold predictions on the held-out part of each fold'), dest/'model.json')
-    return dest
-
 def final_table(plan, cfgs, dirs, sel, out):
     "4B: each top model on 100 %: CV AUC with its interval, test AUC of the fold ensemble and per-source test AUCs with bootstrap intervals; Δ vs the first-ranked model (DeLong)."
     top, rows, ens = sel['top_models']['chosen'], [], {}
@@ -246,7 +232,11 @@ def final_table(plan, cfgs, dirs, sel, out):
             d = delong(m.label, m.prob, m.prob_ref)
             r |= {'Δ': d['delta'], 'ci_low': d['ci_low'], 'ci_high': d['ci_high'], 'p': d['p'], 'delta_of': f'test AUC, {a} − {top[0]} (DeLong)'}
         rows.append(r)
-    return with_holm(pd.DataFrame(rows))
+    tab = with_holm(pd.DataFrame(rows))
+    for r in tab.to_dict('records'):   # each final model's card, with its Holm-adjusted Δ; a card that fails is reported, never stops the study
+        try: write_card(r['final_model'], r, out)
+        except Exception as e: log.warning(f"{r['final_model']}: no model card written: {type(e).__name__}: {e}")
+    return tab
 
 # %% ../nbs/05_phases.ipynb #384c90a8
 RULE_PHASE2 = ("Among the Phase 2 conditions trained for both SimpleCNN and ResNet18 (2B–2E: resolution, face crop, augmentation), "
