@@ -250,7 +250,7 @@ def cmd_demo(a):
         an = cmd_anomaly_score(argparse.Namespace(data_dir=cart, results=None, out=out, boot=2000, workers=a.workers))
         _step(5, 5, 'report')
         cmd_report(argparse.Namespace(results=out, out=None))
-        best = max(an['scores'], key=lambda k: an['scores'][k]['auroc'])
+        best, top = max(an['scores'], key=lambda k: an['scores'][k]['auroc']), tabs['phase4b'].Model.iloc[0]
         bs = an['scores'][best]
         lo, hi = au['probe_auc_ci']
         print(f"\n== demo finished in {time.time() - t0:.0f}s\n"
@@ -258,7 +258,8 @@ def cmd_demo(a):
               f"{study_headlines(tabs, sel)}\n"
               f"anomaly detection: best score {best}, AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
               f"open: {out/'report'/'index.html'}  (the report: study summary, 7 pages, anomaly)\n      {out/'audit'/'audit.html'}  (audit)\n"
-              f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\nlog: {lf}")
+              f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\n"
+              f"use the best final model: {Path(sys.executable).parent/'dfd'} predict {out/'final'/top} IMAGE_OR_FOLDER  (its card: {out/'final'/top/'model_card.md'})\nlog: {lf}")
 
 # %% ../nbs/08_cli.ipynb #591fed37
 def cmd_anomaly_check(a):

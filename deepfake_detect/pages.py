@@ -21,8 +21,8 @@ from .conclusions import pval, peq
 __all__ = ['PHASE_ARG', 'NEED', 'STYLE', 'results_dir', 'study_info', 'study_cmd', 'notice', 'say', 'guard', 'load_table',
            'load_tables', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table', 'pub_style', 'save_fig',
            'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas', 'load_index',
-           'data_root', 'load_splits', 'split_check', 'augmented', 'youden_threshold', 'phase_section', 'explained',
-           'gradcam_section', 'OKABE_ITO']
+           'data_root', 'load_splits', 'split_check', 'augmented', 'phase_section', 'explained', 'gradcam_section',
+           'OKABE_ITO']
 
 # %% ../nbs/09a_pages.ipynb #f6d9fa3e
 PHASE_ARG = {'phase1': '1', 'phase2a_letterbox': '2a_letterbox', 'phase2a_norm': '2a_norm', 'phase2a_holdout': '2a_holdout',
@@ -260,12 +260,6 @@ def augmented(imgs, n=3, seed=0):
     x = TensorImage(torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2))
     out = [tf((x.clone(), TensorCategory(torch.zeros(len(imgs), dtype=torch.long))))[0] for _ in range(n)]
     return [(o.permute(0, 2, 3, 1).clamp(0, 1).numpy() * 255).astype(np.uint8) for o in out]
-
-def youden_threshold(preds):
-    "The probability threshold maximizing Youden's J (TPR − FPR) on `preds` (validation predictions, never the test set)."
-    from sklearn.metrics import roc_curve
-    fpr, tpr, thr = roc_curve(preds.label, preds.prob)
-    return float(np.clip(thr[np.argmax(tpr - fpr)], 0, 1))
 
 # %% ../nbs/09a_pages.ipynb #733e0414
 def phase_section(res, phase, cols, label='Experiment', delta='Δ'):

@@ -244,7 +244,7 @@ def _shortcut_lines(out):
                  phase2a_holdout='Test 3, source holdout')
     lines = []
     for p, what in names.items():
-        if p in tabs: lines += [f'- {what}: ' + conclusions.conclude(p, tabs[p])[0]] + [f'  - {s}' for s in conclusions.conclude(p, tabs[p])[1:]]
+        if p in tabs: lines += [f'- {what}:'] + [f'  - {s}' for s in conclusions.conclude(p, tabs[p])]
     if not lines: return ['Phase 2A was not run: no shortcut analysis backs this model.'], []
     found = conclusions.shortcuts_found(tabs)
     return lines, found
@@ -277,7 +277,7 @@ def model_card(dest, row, out, fpr=0.05):
              '', '## Metrics'] + _metric_lines(row, op) + [
              '', '## Shortcut findings of the study (Phase 2A)',
              "Phase 2A tests the study's data and baseline setting for shortcuts; its findings bear on every model trained on these data.", ''] + short + (
-             ['', '**Shortcuts found by the study:** ' + '; '.join(found) + '.'] if found else ['', 'No shortcut was found significant by these tests.']) + [
+             ['', '**Shortcuts found by the study:** ' + '; '.join(f + ('' if applies(f) else " (does not apply to this model's view)") for f in found) + '.'] if found else ['', 'No shortcut was found significant by these tests.']) + [
              '', '## Intended use',
              '- Research on detecting manipulated or generated face images like those of the training sources, under the conditions above.',
              '- Screening that a person reviews: the score ranks images; the decision at the threshold is a starting point.',
