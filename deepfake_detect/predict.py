@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/predict.html.md"""
 
 # %% ../nbs/06a_predict.ipynb #db96624d
 from __future__ import annotations
-import json, shutil, time
+import shutil
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from PIL import Image
@@ -16,9 +16,8 @@ from tqdm.auto import tqdm
 from .config import *
 from .data import open_image, to_rgb, ImageReadError
 from .preprocessing import view_image, detect_faces, _mtcnn
-from .models import create_model, n_params
-from .cv import predict_rows, load_weights, fold_done, pooled, ensemble, exp_data, safe_auc, why_no_auc
-from .stats import auc_ci
+from .models import create_model
+from .cv import predict_rows, load_weights, fold_done, pooled, ensemble, exp_data, why_no_auc
 from . import conclusions
 
 # %% auto #0
