@@ -16,6 +16,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score, roc_curve, precision_recall_curve, auc
 from sklearn.covariance import EmpiricalCovariance, LedoitWolf
 from sklearn.neighbors import NearestNeighbors
+from pytorch_ood.detector import ViM, ReAct, ASH, RMD, GEN
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 from .config import known_warnings
@@ -29,11 +30,11 @@ from .stats import auc_ci, auc_stat
 from .cv import make_dl, claim, dataset_index
 
 # %% auto #0
-__all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'max_softmax', 'max_logit', 'entropy', 'energy',
-           'Mahalanobis', 'KNN', 'ood_metrics', 'threshold_rates', 'anomaly_config', 'anomaly_index', 'check_dataset',
-           'EpochState', 'train_classifier', 'logits_features', 'plot_history', 'anomaly_train', 'all_scores',
-           'fit_detectors', 'score_report', 'stats_table', 'metrics_table', 'plot_distributions', 'plot_roc',
-           'sample_sheet', 'anomaly_score', 'unseen_generators']
+__all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'GUIDE_SCORES', 'max_softmax', 'max_logit', 'entropy',
+           'energy', 'Mahalanobis', 'KNN', 'LibDetector', 'gen', 'ood_metrics', 'threshold_rates', 'anomaly_config',
+           'anomaly_index', 'check_dataset', 'EpochState', 'train_classifier', 'logits_features', 'plot_history',
+           'anomaly_train', 'last_layer', 'all_scores', 'fit_detectors', 'score_report', 'stats_table', 'metrics_table',
+           'plot_distributions', 'plot_roc', 'sample_sheet', 'anomaly_score', 'unseen_generators']
 
 # %% ../nbs/07_anomaly.ipynb #fdb38c4d
 def _logits(x):
@@ -87,6 +88,33 @@ class KNN:
     def __call__(self, z): return self.nn.kneighbors(_unit(z))[0][:, -1]
 
 FEATURE_SCORES = {'mahalanobis': Mahalanobis, 'knn': KNN}
+
+# %% ../nbs/07_anomaly.ipynb #00426636
+def _f32(z): return (z.detach() if torch.is_tensor(z) else torch.as_tensor(np.asarray(z))).float().cpu()
+
+class LibDetector:
+    "pytorch-ood detector `name` (vim, react, ash, rmd) on penultimate features, with the last layer `w` (C×D), `b`; higher = anomalous."
+    def __init__(self, name, w, b):
+        self.name, self.w, self.b = name, _f32(w), _f32(b)
+        head = lambda m: m.flatten(1) @ self.w.T + self.b   # the classifier's last layer, on N×D×1×1 maps
+        make = dict(vim=lambda: ViM(None, d=self.w.shape[1] // 2, w=self.w, b=self.b), rmd=lambda: RMD(None),
+                    react=lambda: ReAct(None, head, percentile=0.9), ash=lambda: ASH(None, head, 'ash-s', 0.65))
+        if name not in make: raise ValueError(f'unknown detector {name!r}; choose from {", ".join(make)}')
+        self.det, self.maps = make[name](), name in ('react', 'ash')
+    def fit(self, z, y):
+        "Fit on the training normals' features `z` and class labels `y`."
+        z, y = _f32(z), torch.as_tensor(np.asarray(y))
+        if self.name == 'react': self.det.fit_feature_maps(z[..., None, None], y)
+        elif not self.maps: self.det.fit_features(z, y)
+        return self
+    def __call__(self, z):
+        z = _f32(z)
+        s = self.det.predict_feature_maps(z[..., None, None]) if self.maps else self.det.predict_features(z)
+        return s.double().numpy()
+
+def gen(logits, gamma=0.1):
+    "Generalized entropy (GEN) of the softmax, pytorch-ood's implementation: uncertain is anomalous."
+    return GEN.score(_logits(logits).float(), gamma).double().numpy()
 
 # %% ../nbs/07_anomaly.ipynb #106abd3a
 def ood_metrics(score, is_anom, tpr=.95):
@@ -280,22 +308,31 @@ def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True):
 
 # %% ../nbs/07_anomaly.ipynb #33833029
 SCORE_LABELS = {'max_softmax': 'max probability (−)', 'max_logit': 'max logit (−)', 'entropy': 'entropy',
-                'energy': 'energy', 'mahalanobis': 'Mahalanobis', 'knn': 'KNN distance'}
+                'energy': 'energy', 'gen': 'GEN', 'mahalanobis': 'Mahalanobis', 'rmd': 'relative Mahalanobis',
+                'knn': 'KNN distance', 'vim': 'ViM', 'react': 'ReAct + energy', 'ash': 'ASH-S + energy'}
+GUIDE_SCORES = ('max_softmax', 'max_logit', 'entropy')   # the guide's own three
+
+def last_layer(model):
+    "Weights and bias of `model`'s last linear layer (the classifier head the feature detectors score through)."
+    head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    return head.weight.detach().cpu(), head.bias.detach().cpu()
 
 def all_scores(lg, ft, fitted):
     "Every score (columns) of logits `lg` and features `ft`; `fitted`: the feature detectors, fitted."
-    d = {k: f(lg) for k, f in LOGIT_SCORES.items()}
+    d = {k: f(lg) for k, f in (LOGIT_SCORES | {'gen': gen}).items()}
     d |= {k: det(ft) for k, det in fitted.items()}
-    return pd.DataFrame(d)
+    return pd.DataFrame(d)[[k for k in SCORE_LABELS if k in d]]
 
-def fit_detectors(ft, y, k=10):
-    "The feature detectors fitted on training features `ft` with class labels `y`."
-    return {'mahalanobis': Mahalanobis().fit(ft, y), 'knn': KNN(k).fit(ft)}
+def fit_detectors(ft, y, head=None, k=10):
+    "The feature detectors fitted on training features `ft` with class labels `y` (training normals only); with `head` = `last_layer(model)`, pytorch-ood's too."
+    out = {'mahalanobis': Mahalanobis().fit(ft, y), 'knn': KNN(k).fit(ft)}
+    if head is not None: out |= {n: LibDetector(n, *head).fit(ft, y) for n in ('rmd', 'vim', 'react', 'ash')}
+    return out
 
 def score_report(sc, ref, n_boot=2000, seed=0):
     "Metrics per score column of `sc` (with `is_anom`): `ood_metrics`, the AUROC interval, threshold rates on `ref`."
     out = {}
-    for k in SCORE_LABELS:
+    for k in [k for k in SCORE_LABELS if k in sc]:
         m = ood_metrics(sc[k], sc.is_anom)
         lo, hi = auc_ci(sc[k], sc.is_anom, n_boot, seed=seed)
         out[k] = m | dict(auroc_ci=[lo, hi], threshold=threshold_rates(ref[k], sc[k], sc.is_anom))
@@ -318,9 +355,13 @@ def metrics_table(metrics):
 # %% ../nbs/07_anomaly.ipynb #269fcdee
 def plot_distributions(sc):
     "Histograms (top) and box plots (bottom) of every score, normal vs anomaly."
-    ks = list(SCORE_LABELS)
-    fig, ax = plt.subplots(2, len(ks), figsize=(3.2 * len(ks), 6.5))
-    for j, k in enumerate(ks):
+    ks, nc = [k for k in SCORE_LABELS if k in sc], 6
+    rows = -(-len(ks) // nc)
+    fig, axs = plt.subplots(2 * rows, nc, figsize=(3.2 * nc, 6.5 * rows), squeeze=False)
+    for a in axs.flat: a.axis('off')
+    for i, k in enumerate(ks):
+        ax, j = axs[2 * (i // nc):2 * (i // nc) + 2], i % nc
+        ax[0, j].axis('on'); ax[1, j].axis('on')
         n, a = sc.loc[~sc.is_anom, k], sc.loc[sc.is_anom, k]
         bins = np.histogram_bin_edges(sc[k], bins=30)
         ax[0, j].hist(n, bins, alpha=.6, density=True, color='tab:blue', label=f'normal ({len(n)})')
@@ -335,7 +376,7 @@ def plot_distributions(sc):
 def plot_roc(sc, metrics):
     "ROC curves of every score, with AUROC and its bootstrap interval."
     fig, ax = plt.subplots(figsize=(6.5, 6))
-    for k in SCORE_LABELS:
+    for k in [k for k in SCORE_LABELS if k in metrics]:
         fpr, tpr, _ = roc_curve(sc.is_anom, sc[k])
         m = metrics[k]
         ax.plot(fpr, tpr, label=f"{SCORE_LABELS[k]}: {m['auroc']:.3f} [{m['auroc_ci'][0]:.3f}, {m['auroc_ci'][1]:.3f}]")
@@ -379,7 +420,7 @@ def anomaly_score(res, data_dir, n_boot=2000, n_workers=2, progress=True):
     out = {r: logits_features(model, arr, rows[rows.role == r], st) for r in ('train', 'valid')}
     test = rows[rows.part.isin(['normal', 'anomaly'])]
     lg, ft = logits_features(model, arr, test, st)
-    fitted = fit_detectors(out['train'][1], rows[rows.role == 'train'].label)
+    fitted = fit_detectors(out['train'][1], rows[rows.role == 'train'].label, last_layer(model))   # training normals only
     sc = pd.concat([test[['path', 'part', 'cls']].reset_index(drop=True).assign(is_anom=lambda d: d.part == 'anomaly'),
                     all_scores(lg, ft, fitted)], axis=1)
     sc['pred'] = np.array(classes)[lg.argmax(1)]
@@ -428,7 +469,7 @@ def unseen_generators(data_dir, cfg, out='runs', n_boot=2000, progress=True):
             trn = part(pd.concat([roles['train'], roles['holdout']]).sort_values('row'))  # fold 0's training and held-out parts
             model, hist, st = train_classifier(arr, trn, part(roles['valid']), len(classes), cfg, d/'.work', progress)
             f = lambda r: logits_features(model, arr, r, st)
-            fitted = fit_detectors(f(trn)[1], trn.label)
+            fitted = fit_detectors(f(trn)[1], trn.label, last_layer(model))
             test = roles['test'][roles['test'].source.isin(classes + [held])]
             sc = pd.concat([test[['path', 'source']].reset_index(drop=True).assign(is_anom=lambda x: x.source == held),
                             all_scores(*f(test), fitted)], axis=1)
