@@ -20,21 +20,23 @@ from pytorch_ood.detector import ViM, ReAct, ASH, RMD, GEN
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 from .config import known_warnings
-with known_warnings(): from fastai.vision.all import Learner, DataLoaders, CrossEntropyLossFlat, Adam, Callback
+with known_warnings(): from fastai.vision.all import Learner, DataLoaders, CrossEntropyLossFlat, Adam, Callback, CancelTrainException, combined_cos
 from fastcore.foundation import L
 from .config import *
 from .data import probe, read_image, make_splits, check_leakage, fold_roles
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, files_key
 from .models import create_model
 from .stats import auc_ci, auc_stat
-from .cv import make_dl, claim, dataset_index
+from .cv import make_dl, claim, dataset_index, cosine_sched
 
 # %% auto #0
-__all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'GUIDE_SCORES', 'max_softmax', 'max_logit', 'entropy',
-           'energy', 'Mahalanobis', 'KNN', 'LibDetector', 'gen', 'ood_metrics', 'threshold_rates', 'anomaly_config',
-           'anomaly_index', 'check_dataset', 'EpochState', 'train_classifier', 'logits_features', 'plot_history',
-           'anomaly_train', 'last_layer', 'all_scores', 'fit_detectors', 'score_report', 'stats_table', 'metrics_table',
-           'plot_distributions', 'plot_roc', 'sample_sheet', 'anomaly_score', 'unseen_generators']
+__all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'GUIDE_SCORES', 'SELECT_RULE', 'max_softmax',
+           'max_logit', 'entropy', 'energy', 'Mahalanobis', 'KNN', 'LibDetector', 'gen', 'ood_metrics',
+           'threshold_rates', 'anomaly_config', 'anomaly_index', 'check_dataset', 'EpochState', 'lr_at', 'Schedule',
+           'train_classifier', 'logits_features', 'plot_history', 'anomaly_train', 'last_layer', 'all_scores',
+           'fit_detectors', 'score_report', 'stats_table', 'metrics_table', 'find_selection', 'plot_distributions',
+           'plot_roc', 'sample_sheet', 'anomaly_score', 'seed_dirs', 'train_seeds', 'seed_summary', 'select_detector',
+           'unseen_generators']
 
 # %% ../nbs/07_anomaly.ipynb #fdb38c4d
 def _logits(x):
@@ -90,7 +92,7 @@ class KNN:
 FEATURE_SCORES = {'mahalanobis': Mahalanobis, 'knn': KNN}
 
 # %% ../nbs/07_anomaly.ipynb #00426636
-def _f32(z): return (z.detach() if torch.is_tensor(z) else torch.as_tensor(np.asarray(z))).float().cpu()
+def _f32(z): return (z.detach() if torch.is_tensor(z) else torch.from_numpy(np.array(z))).float().cpu()   # a copy: pandas hands out read-only arrays
 
 class LibDetector:
     "pytorch-ood detector `name` (vim, react, ash, rmd) on penultimate features, with the last layer `w` (C×D), `b`; higher = anomalous."
@@ -103,7 +105,7 @@ class LibDetector:
         self.det, self.maps = make[name](), name in ('react', 'ash')
     def fit(self, z, y):
         "Fit on the training normals' features `z` and class labels `y`."
-        z, y = _f32(z), torch.as_tensor(np.asarray(y))
+        z, y = _f32(z), torch.from_numpy(np.array(y))
         if self.name == 'react': self.det.fit_feature_maps(z[..., None, None], y)
         elif not self.maps: self.det.fit_features(z, y)
         return self
@@ -148,7 +150,10 @@ def anomaly_config(overrides=None, preset=None):
     "The resolved anomaly config: shared.json < `configs/anomaly.json` < `preset` < its `presets.<preset>` there < `overrides`."
     d = read_json(config_dir()/'anomaly.json')
     own = flatten(d.get('presets', {}).get(preset, {})) if preset else {}
-    return resolve({k: v for k, v in d.items() if k != 'presets'}, {**own, **(overrides or {})}, preset=preset)
+    generic = preset if preset and (config_dir()/'presets'/f'{preset}.json').exists() else None   # e.g. demo; 'budget' is the anomaly workflow's own
+    if preset and not (generic or own):
+        raise ConfigError(f"unknown preset {preset!r}: neither configs/presets/{preset}.json nor presets.{preset} in configs/anomaly.json")
+    return resolve({k: v for k, v in d.items() if k != 'presets'}, {**own, **(overrides or {})}, preset=generic)
 
 def anomaly_index(root, n_workers=2, progress=True, cache_dir=None):
     "`(df, classes)`: one row per file of the guide's layout (path, part, cls, ok, error, mode, width, height); probed once per file set when `cache_dir` is given."
@@ -210,11 +215,40 @@ class EpochState(Callback):
         if row['valid_acc'] > self.best:
             self.best = row['valid_acc']
             save_atomic(self.work/'best.pth', lambda p: torch.save(self.model.state_dict(), p))
-        state = dict(model=self.model.state_dict(), opt=_plain(self.opt.state_dict()), hist=self.hist, best=self.best, epoch=e)
+        state = dict(model=self.model.state_dict(), opt=_plain(self.opt.state_dict()), hist=self.hist, best=self.best, epoch=e,
+                     spent=float(self.spent()) if hasattr(self, 'spent') else 0.)
         save_atomic(self.work/'last.pth', lambda p: torch.save(state, p))
 
+def lr_at(cfg, pos):
+    "Learning rate at training progress `pos` ∈ [0, 1] under `cfg['scheduler']`: constant, cosine annealing (period T_max of `epochs`), or one-cycle."
+    lr, sch = cfg['optimizer']['lr'], cfg['scheduler']
+    pos = min(max(pos, 0.), 1.)
+    if sch['type'] == 'constant': return lr
+    if sch['type'] == 'one_cycle': return combined_cos(0.25, lr / 25, lr, lr / 1e5)(pos)   # fastai's fit_one_cycle curve
+    T = cfg['epochs'] if cfg.get('budget_s') else sch['T_max']   # a time budget: one cosine over the whole budget
+    return cosine_sched(lr, T, cfg['epochs'])(pos)
+
+class Schedule(Callback):
+    "Set the learning rate before each batch from the progress: epochs done (`epochs`) or wall-clock time spent (`budget_s`); stop when the budget is spent."
+    order = 50
+    def __init__(self, cfg, epoch, spent=0., reserve=0.):
+        self.cfg, self.e, self.spent, self.reserve, self.budget = cfg, epoch, spent, reserve, cfg.get('budget_s')
+    def before_fit(self): self.t0 = time.time() - self.spent
+    def elapsed(self): return time.time() - self.t0
+    def before_batch(self):
+        if not self.training: return
+        end = self.budget - self.reserve if self.budget else None   # keep time for the last validation: the whole run stays in budget
+        pos = self.elapsed() / end if self.budget else (self.e + self.iter / self.n_iter) / self.cfg['epochs']
+        self.opt.set_hyper('lr', lr_at(self.cfg, pos))
+        if self.budget and pos >= 1: raise CancelTrainException()   # budget spent: validate this epoch, then stop
+    def before_validate(self): self.tv = time.time()
+    def after_fit(self):
+        self.spent = self.elapsed()
+        self.tail_s = time.time() - self.tv   # validation and the epoch's checkpoints: what must fit after training stops
+
 def train_classifier(arr, train, valid, n_out, cfg, work, progress=True):
-    "Train `cfg['arch']` on rows `train` (`row`, `label` = class index) of cache `arr`; `(best model, history)`."
+    "Train `cfg['arch']` on rows `train` (`row`, `label` = class index) of cache `arr`, for `epochs` or for `budget_s` seconds; `(best model, history, stats)`."
+    t_enter = time.time()   # a time budget covers the setup too
     work = Path(work); work.mkdir(parents=True, exist_ok=True)
     stats = real_stats(arr, train.row) if cfg['norm'] == 'real' else IMAGENET_STATS
     bs = cfg['batch_size']
@@ -225,17 +259,22 @@ def train_classifier(arr, train, valid, n_out, cfg, work, progress=True):
     opt = cfg['optimizer']
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(Adam, decouple_wd=True), lr=opt['lr'], wd=opt['weight_decay'])
     learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
-    start, hist, best = 0, [], -1.
+    start, hist, best, spent, reserve = 0, [], -1., 0., 0.
     if (work/'last.pth').exists():                       # resume after the last finished epoch
         st = torch.load(work/'last.pth', map_location='cpu', weights_only=True)
         learn.model.load_state_dict(st['model']); learn.create_opt()
         learn.opt.load_state_dict(dict(state=st['opt']['state'], hypers=L(st['opt']['hypers'])))
-        start, hist, best = st['epoch'] + 1, st['hist'], st['best']
+        start, hist, best, spent = st['epoch'] + 1, st['hist'], st['best'], st.get('spent', 0.)
     cb = EpochState(cfg['seed'], work, start, hist, best)
-    left = cfg['epochs'] - start
-    with learn.no_logging():
-        for _ in tqdm(range(left), desc='epochs', initial=start, total=cfg['epochs'], disable=not progress, leave=False):
-            learn.fit(1, cbs=[cb]); cb.start += 1
+    budget, spent = cfg.get('budget_s'), spent + time.time() - t_enter
+    total = None if budget else cfg['epochs']
+    with learn.no_logging(), tqdm(total=total, initial=start, desc='epochs' + (f' ({budget:.0f}s budget)' if budget else ''), disable=not progress, leave=False) as bar:
+        while (spent < budget - reserve) if budget else (cb.start < cfg['epochs']):
+            sch = Schedule(cfg, cb.start, spent, reserve)
+            cb.spent = sch.elapsed   # checkpointed with each epoch, so a resumed budget run continues the clock
+            learn.fit(1, cbs=[cb, sch]); cb.start += 1
+            spent, reserve = sch.spent, 2 * sch.tail_s   # the time after training stops in an epoch, with a margin
+            bar.update(1)
     model.load_state_dict(torch.load(work/'best.pth', map_location='cpu', weights_only=True))
     return model, pd.DataFrame(cb.hist), stats
 
@@ -272,9 +311,9 @@ def _rows(df, classes):
     lab = ok.cls.map({c: i for i, c in enumerate(classes)})
     return ok.assign(row=np.arange(len(ok)), label=lab.fillna(-1).astype(int))
 
-def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True):
-    "Train the guide's classifier on `data_dir/simpsons_dataset/`; results in `out/<study>/`. Returns that folder."
-    data_dir, res = Path(data_dir), Path(out)/cfg['study']
+def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=None):
+    "Train the guide's classifier on `data_dir/simpsons_dataset/`; results in `res` (default `out/<study>/`). Returns that folder."
+    data_dir, res = Path(data_dir), Path(res or Path(out)/cfg['study'])
     claim(res, cfg)
     if (res/'train.json').exists():
         if progress: print(f'{res}: training already finished (id {config_id(cfg)})')
@@ -352,6 +391,12 @@ def metrics_table(metrics):
                                  false_alarms=f"{m['threshold']['flagged_normals']}/{m['threshold']['normals']}")
                          for k, m in metrics.items()}).T.loc[[k for k in SCORE_LABELS if k in metrics]]
 
+def find_selection(res):
+    "The detector selection that applies to results `res` (in `res/select/` or, for a seed's folder, beside it), or None."
+    for d in (Path(res)/'select', Path(res).parent/'select'):
+        if (d/'selection.json').exists(): return read_json(d/'selection.json')
+    return None
+
 # %% ../nbs/07_anomaly.ipynb #269fcdee
 def plot_distributions(sc):
     "Histograms (top) and box plots (bottom) of every score, normal vs anomaly."
@@ -428,7 +473,9 @@ def anomaly_score(res, data_dir, n_boot=2000, n_workers=2, progress=True):
     ref = all_scores(*out['valid'], fitted)                 # held-out normal images: the threshold's reference
     metrics = score_report(sc, ref, n_boot)
     known = sc[~sc.is_anom & sc.cls.notna()]
+    sel = find_selection(res)
     summary = dict(config_id=tj['config_id'], normal=int((~sc.is_anom).sum()), anomaly=int(sc.is_anom.sum()),
+                   selected=dict(score=sel['best'], rule=sel['rule'], evidence_auroc=sel['auroc'][sel['best']], held_out=sel['held_out']) if sel else None,
                    valid_acc=tj['best_valid_acc'], test_normal_acc=float((known.pred == known.cls).mean()) if len(known) else None,
                    fpr95tpr_convention='share of normal test images flagged at the first threshold that flags >= 95% of anomalies',
                    threshold_convention='95th percentile of the scores of the held-out (validation) normal images',
@@ -444,6 +491,60 @@ def anomaly_score(res, data_dir, n_boot=2000, n_workers=2, progress=True):
     _savefig(sample_sheet(data_dir, mixed, 'normal and anomalous test images', ncols=4), res/'sample_predictions_mixed.png')
     save_json(summary, res/'metrics.json')                 # last: marks scoring finished
     return summary
+
+# %% ../nbs/07_anomaly.ipynb #057cf159
+def seed_dirs(res):
+    "The per-seed result folders under `res` (`seed_<s>/`), in seed order."
+    return sorted((d for d in Path(res).glob('seed_*') if (d/'config.json').exists()), key=lambda d: int(d.name[5:]))
+
+def train_seeds(data_dir, cfg, out='runs', seeds=3, n_workers=2, progress=True):
+    "Train `cfg` with `seeds` seeds (`seed`, `seed + 1`, …) into `out/<study>/seed_<s>/`; the folders."
+    res = Path(out)/cfg['study']
+    return [anomaly_train(data_dir, {**cfg, 'seed': s}, out, n_workers, progress, res/f'seed_{s}')
+            for s in range(cfg['seed'], cfg['seed'] + seeds)]
+
+def seed_summary(dirs):
+    "Per score over the scored runs `dirs`: AUROC mean, std, min and max over seeds, the mean bootstrap interval; and the per-run rows."
+    rows = []
+    for d in dirs:
+        m = read_json(Path(d)/'metrics.json')
+        rows += [dict(seed=load_config(Path(d)/'config.json')['seed'], score=k, auroc=v['auroc'], ci_low=v['auroc_ci'][0], ci_high=v['auroc_ci'][1],
+                      valid_acc=m['valid_acc']) for k, v in m['scores'].items()]
+    per = pd.DataFrame(rows)
+    s = per.groupby('score', sort=False).agg(mean=('auroc', 'mean'), std=('auroc', 'std'), min=('auroc', 'min'), max=('auroc', 'max'),
+                                             seeds=('auroc', 'size'), boot_low=('ci_low', 'mean'), boot_high=('ci_high', 'mean'))
+    return s.sort_values('mean', ascending=False), per
+
+# %% ../nbs/07_anomaly.ipynb #772b5169
+SELECT_RULE = ("Trained without a seeded quarter of the normal classes (at least one): each detector's AUROC for separating those "
+               "classes' training images from the kept classes' validation images; the highest wins. The test set is never read.")
+
+def select_detector(data_dir, cfg, out='runs', frac=.25, n_boot=0, n_workers=2, progress=True):
+    "Rank the detectors by validation-only evidence (`SELECT_RULE`); written to `out/<study>/select/selection.json`, returned."
+    res = Path(out)/cfg['study']/'select'
+    claim(res, cfg)
+    if (res/'selection.json').exists(): return read_json(res/'selection.json')
+    df, classes = anomaly_index(data_dir, n_workers, progress, Path(out)/'cache')
+    rows = _rows(df, classes)
+    train = rows[rows.part == 'train']
+    held = sorted(np.random.default_rng(cfg['seed']).choice(classes, max(1, round(frac * len(classes))), replace=False).tolist())
+    kept = [c for c in classes if c not in held]
+    if len(kept) < 2: raise ValueError(f'{data_dir/TRAIN_DIR}: selecting a detector needs at least 3 classes (2 kept, 1 held out), found {len(classes)}')
+    k = train[train.cls.isin(kept)].assign(label=lambda d: d.cls.map({c: i for i, c in enumerate(kept)}))
+    tr, va = train_test_split(k, test_size=cfg['val_ratio'], stratify=k.label, random_state=cfg['seed'])
+    tr, va = tr.sort_index(), va.sort_index()
+    arr, _ = build_cache(rows, data_dir, cfg['size'], cfg['view'], Path(out)/'cache', n_workers=n_workers, progress=progress)
+    model, hist, st = train_classifier(arr, tr, va, len(kept), cfg, res/'.work', progress)
+    f = lambda r: logits_features(model, arr, r, st)
+    fitted = fit_detectors(f(tr)[1], tr.label, last_layer(model))   # the kept classes' training images only
+    new = train[train.cls.isin(held)]
+    sc = pd.concat([all_scores(*f(va), fitted).assign(is_anom=False), all_scores(*f(new), fitted).assign(is_anom=True)], ignore_index=True)
+    au = {s: ood_metrics(sc[s], sc.is_anom)['auroc'] for s in SCORE_LABELS}
+    rank = sorted(au, key=au.get, reverse=True)
+    sel = dict(best=rank[0], ranking=rank, auroc=au, held_out=held, kept=kept, valid_normals=len(va), held_out_images=len(new),
+               valid_acc=float(hist.valid_acc.max()), rule=SELECT_RULE, config_id=config_id(cfg))
+    save_json(sel, res/'selection.json')
+    return sel
 
 # %% ../nbs/07_anomaly.ipynb #35614051
 def unseen_generators(data_dir, cfg, out='runs', n_boot=2000, progress=True):

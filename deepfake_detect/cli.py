@@ -13,8 +13,8 @@ from .config import *
 # %% auto #0
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
            'cmd_run', 'cmd_study', 'explain_targets', 'cmd_explain', 'cmd_predict', 'study_headlines', 'cmd_demo',
-           'cmd_anomaly_check', 'cmd_anomaly_train', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser',
-           'main']
+           'cmd_anomaly_check', 'cmd_anomaly_train', 'selection_line', 'cmd_anomaly_select', 'cmd_anomaly_score',
+           'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -126,6 +126,7 @@ def cmd_synth(a):
     from deepfake_detect.synth import make_dff, make_cartoon
     if a.kind == 'dff': p = make_dff(a.dest, n=a.n or 100, seed=a.seed, pairing=a.pairing,
                                      shortcuts=[s.strip() for s in (a.shortcuts or '').split(',') if s.strip()])
+    elif getattr(a, 'hard', False): p = make_cartoon(a.dest, n=a.n or 200, n_test=20, n_anomaly=40, seed=a.seed, hard=True)
     else: p = make_cartoon(a.dest, n=a.n or 60, seed=a.seed)
     print(f'wrote a synthetic {a.kind} dataset to {p}')
     return p
@@ -247,16 +248,17 @@ def cmd_demo(a):
         cart = _demo_data(out/'data'/'cartoon', 'cartoon', None)
         cmd_anomaly_check(argparse.Namespace(data_dir=cart, workers=a.workers))
         cmd_anomaly_train(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers))
+        cmd_anomaly_select(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers))
         an = cmd_anomaly_score(argparse.Namespace(data_dir=cart, results=None, out=out, boot=2000, workers=a.workers))
         _step(5, 5, 'report')
         cmd_report(argparse.Namespace(results=out, out=None))
-        best, top = max(an['scores'], key=lambda k: an['scores'][k]['auroc']), tabs['phase4b'].Model.iloc[0]
+        best, top = an['selected']['score'], tabs['phase4b'].Model.iloc[0]   # the detector chosen without the test anomalies
         bs = an['scores'][best]
         lo, hi = au['probe_auc_ci']
         print(f"\n== demo finished in {time.time() - t0:.0f}s\n"
               f"metadata-only probe AUC {au['probe_auc']:.3f} [{lo:.3f}, {hi:.3f}]: the planted aspect shortcut is visible without pixels\n"
               f"{study_headlines(tabs, sel)}\n"
-              f"anomaly detection: best score {best}, AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
+              f"anomaly detection: {best} (chosen on validation-only evidence), test AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
               f"open: {out/'report'/'index.html'}  (the report: study summary, 7 pages, anomaly)\n      {out/'audit'/'audit.html'}  (audit)\n"
               f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\n"
               f"use the best final model: {Path(sys.executable).parent/'dfd'} predict {out/'final'/top} IMAGE_OR_FOLDER  (its card: {out/'final'/top/'model_card.md'})\nlog: {lf}")
@@ -273,20 +275,54 @@ def cmd_anomaly_check(a):
     return c
 
 def cmd_anomaly_train(a):
-    "Train the guide's classifier on the normal classes."
-    from deepfake_detect.anomaly import anomaly_config, anomaly_train
+    "Train the guide's classifier on the normal classes (`--seeds N`: N classifiers, seeds `seed` … `seed + N − 1`)."
+    from deepfake_detect.anomaly import anomaly_config, anomaly_train, train_seeds
     cfg = anomaly_config(parse_sets(a.set), a.preset)
+    length = f"a {cfg['budget_s']:g} s wall-clock budget" if cfg.get('budget_s') else f"{cfg['epochs']} epochs"
     print(f"== anomaly classifier (id {config_id(cfg)}): {cfg['arch']}, {cfg['size']} px, batch {cfg['batch_size']}, "
-          f"lr {cfg['optimizer']['lr']:g}, {cfg['epochs']} epochs")
+          f"lr {cfg['optimizer']['lr']:g} ({cfg['scheduler']['type'].replace('_', ' ')}), {length}" + (f", {a.seeds} seeds" if a.seeds > 1 else ''))
+    if a.seeds > 1: return train_seeds(a.data_dir, cfg, a.out, a.seeds, a.workers)
     return anomaly_train(a.data_dir, cfg, a.out, a.workers)
+
+def selection_line(s):
+    "What `dfd anomaly score` says about the detector to use (chosen on validation-only evidence, or how to get that)."
+    sel = s.get('selected')
+    if not sel: return 'detector to use: not chosen (the test set must not choose it): run dfd anomaly select DATA_DIR for validation-only evidence'
+    return (f"detector to use: {sel['score']} (validation-only evidence: AUROC {sel['evidence_auroc']:.3f} for the held-out classes "
+            f"{', '.join(sel['held_out'])}; its test AUROC above is a fair estimate, the others' best is not)")
+
+def cmd_anomaly_select(a):
+    "Rank the detectors on validation-only evidence: a classifier trained without a quarter of the classes."
+    from deepfake_detect.anomaly import anomaly_config, select_detector
+    cfg = anomaly_config(parse_sets(a.set), a.preset)
+    sel = select_detector(a.data_dir, cfg, a.out, n_workers=a.workers)
+    print(f"held out: {', '.join(sel['held_out'])} ({sel['held_out_images']} training images) against {sel['valid_normals']} validation images "
+          f"of the {len(sel['kept'])} kept classes (validation accuracy {sel['valid_acc']:.3f}); AUROC:")
+    print('\n'.join(f"  {k:12s} {sel['auroc'][k]:.3f}" for k in sel['ranking']))
+    print(f"detector to use: {sel['best']}; dfd anomaly score marks it. {Path(a.out)/cfg['study']/'select'/'selection.json'}")
+    return sel
 
 def cmd_anomaly_score(a):
     "Score the test images with the trained classifier; write the guide's figures, tables and metrics."
-    from deepfake_detect.anomaly import anomaly_score, metrics_table
+    from deepfake_detect.anomaly import anomaly_score, metrics_table, seed_dirs, seed_summary
     res = Path(a.results) if a.results else Path(a.out)/'anomaly'
+    if dirs := seed_dirs(res):   # trained with --seeds: score each, then the spread over seeds
+        for d in dirs:
+            s = anomaly_score(d, a.data_dir, a.boot, a.workers)
+            print(f"{d.name}: validation accuracy {s['valid_acc']:.3f}; AUROC " + ', '.join(f"{k} {v['auroc']:.3f}" for k, v in s['scores'].items()))
+        summ, per = seed_summary(dirs)
+        save_atomic(res/'seeds.csv', lambda p: summ.to_csv(p))
+        save_atomic(res/'seed_runs.csv', lambda p: per.to_csv(p, index=False))
+        print(f"\nAUROC over {len(dirs)} seeds (mean ± std, min–max) beside the mean 95% bootstrap interval of one run:")
+        print('\n'.join(f"  {k:12s} {r['mean']:.3f} ± {r['std']:.3f}  ({r['min']:.3f}–{r['max']:.3f})  bootstrap [{r['boot_low']:.3f}, {r['boot_high']:.3f}]"
+                        for k, r in summ.iterrows()))
+        print(f"per seed: {[str(d) for d in dirs]}; summary: {res/'seeds.csv'}")
+        print(selection_line(s))
+        return summ
     s = anomaly_score(res, a.data_dir, a.boot, a.workers)
     print(f"{s['normal']} normal and {s['anomaly']} anomalous test images; AUROC with 95% bootstrap interval:")
     print(metrics_table(s['scores']).to_string(float_format=lambda v: f'{v:.3f}'))
+    print(selection_line(s))
     print(f'figures, tables and metrics.json in {res}')
     return s
 
@@ -329,6 +365,8 @@ def parser():
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--shortcuts', default='', help='dff only: comma-separated shortcuts to plant: aspect, color, format, facemiss')
     s.add_argument('--pairing', choices=('pairs', 'chain'), default='pairs', help="dff only: mutual pairs (DFF), or a chain A-B, B-C, ... (face-swap sets)")
+    s.add_argument('--hard', action='store_true', help='cartoon only: the hard set: 8 characters sharing one palette of parts, anomalies = new '
+                   'combinations of the same parts (200 training and 20 test images per character, 40 anomalies by default)')
     s.set_defaults(fn=cmd_synth)
 
     s = sub.add_parser('index', help='index a dataset folder (one row per file; broken files recorded with a reason)')
@@ -406,10 +444,17 @@ def parser():
     s.set_defaults(fn=cmd_anomaly_check)
     s = an.add_parser('train', help='train the classifier on the normal classes (best epoch by validation accuracy)')
     s.add_argument('data_dir', help='folder with simpsons_dataset/<class>/')
+    s.add_argument('--seeds', type=int, default=1, help='train N classifiers (seeds seed … seed+N-1, into OUT/<study>/seed_<s>/); dfd anomaly score then reports each score\'s spread over seeds')
     s.add_argument('--out', default='runs', help='results root: results go to OUT/<study>/ (default runs/anomaly/)')
     _preset(s)
     s.add_argument('--workers', type=int, default=2)
     _sets(s); s.set_defaults(fn=cmd_anomaly_train)
+    s = an.add_parser('select', help='choose the detector on validation-only evidence: a classifier trained without a quarter of the classes ranks the detectors')
+    s.add_argument('data_dir', help='folder with simpsons_dataset/<class>/ (at least 3 classes)')
+    s.add_argument('--out', default='runs', help='results root: the selection goes to OUT/<study>/select/ (default runs/anomaly/select/)')
+    _preset(s)
+    s.add_argument('--workers', type=int, default=2)
+    _sets(s); s.set_defaults(fn=cmd_anomaly_select)
     s = an.add_parser('score', help='score test/normal and test/anomaly; write figures, statistics and metrics')
     s.add_argument('data_dir', help='the dataset the classifier was trained on')
     s.add_argument('--results', help='the training results folder (default OUT/anomaly)')

@@ -41,7 +41,7 @@ def save_json(obj, path):
 
 # %% ../nbs/00_config.ipynb #dfb4cc84
 class Key:
-    "One config key: type `typ`, default `default`, optional `lo`/`hi` bounds or `choices`."
+    "One config key: type `typ`, default `default`, optional `lo`/`hi` bounds or `choices`; `ident`: part of the id ('set': only when not the default)."
     def __init__(self, typ, default, help='', lo=None, hi=None, choices=None, nullable=False, ident=True):
         self.typ,self.default,self.help,self.lo,self.hi = typ,default,help,lo,hi
         self.choices,self.nullable,self.ident = choices,nullable,ident
@@ -67,7 +67,7 @@ SCHEMA = {
     'optimizer.type':          Key(str, 'adamw', 'optimizer', choices=('adamw',)),
     'optimizer.lr':            Key(float, 1e-4, 'learning rate', lo=1e-8, hi=10.0),
     'optimizer.weight_decay':  Key(float, 1e-4, 'decoupled weight decay', lo=0.0, hi=1.0),
-    'scheduler.type':          Key(str, 'cosine_annealing', 'learning-rate schedule', choices=('cosine_annealing', 'constant')),
+    'scheduler.type':          Key(str, 'cosine_annealing', 'learning-rate schedule (one_cycle: warm-up over 25 %, then cosine down)', choices=('cosine_annealing', 'constant', 'one_cycle')),
     'scheduler.T_max':         Key(int, 15, 'cosine period in epochs', lo=1, hi=1000),
     'arch':                    Key(str, 'simplecnn', 'model architecture'),
     'pretrained':              Key(str, None, 'path to a local weights file (nothing is downloaded)', nullable=True),
@@ -78,6 +78,8 @@ SCHEMA = {
     'holdout_source':          Key(str, None, 'fake source left out of training (source-holdout test)', nullable=True),
     'cut_chains':              Key(bool, False, 'split by identity pieces, dropping fakes that link two sides (chained pairs files)'),
     'face_fallback':           Key(str, 'center', 'face view, no face found: centre crop, or drop the image', choices=('center', 'drop')),
+    # keys added later: part of a config's id only when set, so the results of earlier configs keep their ids
+    'budget_s':                Key(float, None, 'anomaly training: train for this many seconds of wall-clock time (the schedule follows the time) instead of `epochs`', lo=1.0, nullable=True, ident='set'),
 }
 
 # %% ../nbs/00_config.ipynb #094a3125
@@ -228,7 +230,7 @@ def load_config(path):
 
 def config_id(cfg, n=12):
     "Stable short hash of the result-changing keys of `cfg`."
-    flat = {k:v for k,v in flatten(cfg).items() if k not in SCHEMA or SCHEMA[k].ident}
+    flat = {k:v for k,v in flatten(cfg).items() if k not in SCHEMA or SCHEMA[k].ident is True or (SCHEMA[k].ident == 'set' and v != SCHEMA[k].default)}
     return hashlib.sha256(json.dumps(flat, sort_keys=True, separators=(',', ':')).encode()).hexdigest()[:n]
 
 # %% ../nbs/00_config.ipynb #b4145c4a

@@ -23,7 +23,7 @@ PAGES = {'01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessi
          '05_phase3_analysis': 'Phase 3: architectures', '06_phase4_analysis': 'Phase 4: data scaling and final models',
          '07_gradcam_deep_dive': 'Grad-CAM deep dive', 'anomaly': 'Anomaly detection'}
 # name: (notebook, any of these marks its results)
-REPORTS = {n: (f'{n}.ipynb', ['study.json']) for n in list(PAGES)[:-1]} | {'anomaly': ('anomaly.ipynb', ['train.json', 'unseen/summary.csv'])}
+REPORTS = {n: (f'{n}.ipynb', ['study.json']) for n in list(PAGES)[:-1]} | {'anomaly': ('anomaly.ipynb', ['train.json', 'unseen/summary.csv', 'seeds.csv'])}
 
 def reports_dir():
     "The folder of the report notebooks."

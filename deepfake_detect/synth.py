@@ -14,10 +14,11 @@ from tqdm.auto import tqdm
 from .config import save_json, save_atomic
 
 # %% auto #0
-__all__ = ['SHORTCUTS', 'FACEMISS_SHARE', 'DFF_SOURCES', 'BPP_RANGE', 'CHARACTERS', 'lfw_faces', 'face_patch', 'background',
-           'real_size', 'face_box', 'Identity', 'generated_look', 'inner_mask', 'regenerate_face', 'inpainting',
-           'insight', 'text2img', 'smear_face', 'artefact', 'plant', 'empty_dest', 'jpeg_bytes', 'make_dff', 'show_dff',
-           'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon']
+__all__ = ['SHORTCUTS', 'FACEMISS_SHARE', 'DFF_SOURCES', 'BPP_RANGE', 'CHARACTERS', 'PALETTE', 'HARD_CHARACTERS', 'lfw_faces',
+           'face_patch', 'background', 'real_size', 'face_box', 'Identity', 'generated_look', 'inner_mask',
+           'regenerate_face', 'inpainting', 'insight', 'text2img', 'smear_face', 'artefact', 'plant', 'empty_dest',
+           'jpeg_bytes', 'make_dff', 'show_dff', 'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon',
+           'hard_look', 'hard_anomaly_idx']
 
 # %% ../nbs/01a_synth.ipynb #fa04e84c
 _FACES = None
@@ -303,16 +304,38 @@ def anomaly_scene(rng, sz=128):
     return cartoon_scene(rng, None, sz)
 
 # %% ../nbs/01a_synth.ipynb #3eeab2a5
-def make_cartoon(dest, n=60, n_test=10, n_anomaly=19, seed=0, sz=128, progress=True):
-    "Write the anomaly guide's layout to `dest`: `n` training and `n_test` normal test images per character, `n_anomaly` anomalies."
+def make_cartoon(dest, n=60, n_test=10, n_anomaly=19, seed=0, sz=128, hard=False, progress=True):
+    "Write the anomaly guide's layout to `dest`: `n` training and `n_test` normal test images per character, `n_anomaly` anomalies; `hard`: the hard set."
     dest = empty_dest(dest)
     rng = np.random.default_rng(seed)
-    jobs = [(f'simpsons_dataset/{c}/pic_{i:04d}.jpg', look) for c, look in CHARACTERS.items() for i in range(n)]
-    jobs += [(f'test/normal/{c}_{i:04d}.jpg', look) for c, look in CHARACTERS.items() for i in range(n_test)]
+    chars = HARD_CHARACTERS if hard else CHARACTERS
+    jobs = [(f'simpsons_dataset/{c}/pic_{i:04d}.jpg', look) for c, look in chars.items() for i in range(n)]
+    jobs += [(f'test/normal/{c}_{i:04d}.jpg', look) for c, look in chars.items() for i in range(n_test)]
     jobs += [(f'test/anomaly/anomaly_{i:04d}.jpg', 'anomaly') for i in range(n_anomaly)]
     for rel, look in tqdm(jobs, desc='synth cartoon', disable=not progress):
-        img = anomaly_scene(rng, sz) if look == 'anomaly' else cartoon_scene(rng, look, sz)
+        if hard: img = cartoon_scene(rng, hard_look(hard_anomaly_idx(rng) if look == 'anomaly' else look, rng), sz)
+        else: img = anomaly_scene(rng, sz) if look == 'anomaly' else cartoon_scene(rng, look, sz)
         _save(img, dest/rel, 'JPEG')
-    save_json(dict(kind='cartoon', characters=list(CHARACTERS), n_train_per_class=n, n_test_per_class=n_test,
+    save_json(dict(kind='cartoon', hard=hard, characters=list(chars), n_train_per_class=n, n_test_per_class=n_test,
                    n_anomaly=n_anomaly, seed=seed, size=sz), dest/'synth.json')
     return dest
+
+# %% ../nbs/01a_synth.ipynb #3634c5b3
+PALETTE = dict(shape=('ellipse', 'rectangle', 'tall', 'wide'),
+               skin=((250, 215, 40), (70, 120, 230), (80, 190, 90), (240, 140, 180)),
+               hair=((60, 40, 20), (20, 20, 20), (200, 60, 40), (90, 30, 120)),
+               eyes=((255, 255, 255), (255, 255, 0), (0, 0, 0)))
+HARD_CHARACTERS = {  # name: indices into PALETTE (shape, skin, hair, eyes); each value is used by two or three characters
+    'round_yellow': (0, 0, 0, 0), 'square_blue': (1, 1, 1, 1), 'tall_green': (2, 2, 2, 0), 'wide_pink': (3, 3, 3, 2),
+    'round_blue': (0, 1, 2, 2), 'square_yellow': (1, 0, 3, 0), 'tall_pink': (2, 3, 0, 1), 'wide_green': (3, 2, 1, 2)}
+
+def hard_look(idx, rng, jitter=25):
+    "The look of palette indices `idx`, its colours jittered by up to ±`jitter` per channel."
+    j = lambda c: tuple(int(np.clip(v + rng.integers(-jitter, jitter + 1), 0, 255)) for v in c)
+    return (PALETTE['shape'][idx[0]], j(PALETTE['skin'][idx[1]]), j(PALETTE['hair'][idx[2]]), j(PALETTE['eyes'][idx[3]]))
+
+def hard_anomaly_idx(rng, min_dist=2):
+    "Palette indices of a new character: a combination at least `min_dist` parts away from every one of `HARD_CHARACTERS`."
+    while True:
+        idx = tuple(int(rng.integers(len(v))) for v in PALETTE.values())
+        if min(sum(a != b for a, b in zip(idx, c)) for c in HARD_CHARACTERS.values()) >= min_dist: return idx

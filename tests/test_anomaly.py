@@ -108,3 +108,28 @@ def test_unseen_generators_cli(synth_aspect, tmp_path):
     dfd('report', tmp_path, '--out', tmp_path/'html')                         # a report with the unseen section only
     html = (tmp_path/'html'/'anomaly.html').read_text()
     assert 'Unseen generators' in html and 'No classifier was trained in this folder' in html and 'Traceback' not in html
+
+def test_seeds_select_and_the_hard_set(tmp_path):
+    "Seeds, validation-only selection and the budget preset, end to end on the hard cartoon set (tiny)."
+    d = tmp_path/'hard'
+    dfd('synth', d, '--kind', 'cartoon', '--hard', '--n', 8)
+    assert len(list((d/'simpsons_dataset').iterdir())) == 8 and len(list((d/'test'/'anomaly').iterdir())) == 40
+    small = ['--set', 'arch=simplecnn', 'size=24', 'epochs=1', 'batch_size=16']
+    r = dfd('anomaly', 'train', d, '--out', tmp_path/'runs', '--seeds', 2, '--workers', 0, *small)
+    assert '2 seeds' in r.stdout and {p.name for p in (tmp_path/'runs'/'anomaly').glob('seed_*')} == {'seed_42', 'seed_43'}
+    r = dfd('anomaly', 'score', d, '--out', tmp_path/'runs', '--boot', 50, '--workers', 0)
+    assert 'not chosen (the test set must not choose it)' in r.stdout                       # no selection yet: said, not guessed
+    s = pd.read_csv(tmp_path/'runs'/'anomaly'/'seeds.csv', index_col=0)
+    assert len(s) == 11 and (s.seeds == 2).all() and (s['min'] <= s['mean']).all() and (s['mean'] <= s['max']).all()
+    r = dfd('anomaly', 'select', d, '--out', tmp_path/'runs', '--workers', 0, *small)
+    sel = json.loads((tmp_path/'runs'/'anomaly'/'select'/'selection.json').read_text())
+    assert len(sel['held_out']) == 2 and sel['held_out_images'] == 2 * 8 and f"detector to use: {sel['best']}" in r.stdout
+    r = dfd('anomaly', 'score', d, '--out', tmp_path/'runs', '--boot', 50, '--workers', 0)
+    m = json.loads((tmp_path/'runs'/'anomaly'/'seed_42'/'metrics.json').read_text())
+    assert m['selected']['score'] == sel['best'] and f"detector to use: {sel['best']}" in r.stdout
+    r = dfd('anomaly', 'train', d, '--out', tmp_path/'b', '--preset', 'budget', '--workers', 0, *small, 'budget_s=4')
+    tj = json.loads((tmp_path/'b'/'anomaly'/'train.json').read_text())
+    assert 'a 4 s wall-clock budget' in r.stdout and tj['epochs'] >= 1 and tj['seconds'] < 4 + 10   # the epoch it stopped in is finished
+    dfd('report', tmp_path/'runs'/'anomaly', '--out', tmp_path/'html')
+    html = (tmp_path/'html'/'anomaly.html').read_text()
+    assert 'AUROC mean' in html and 'Traceback' not in html
