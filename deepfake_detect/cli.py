@@ -247,7 +247,7 @@ def cmd_demo(a):
         _step(4, 5, "anomaly detection: the anomaly guide's workflow on the synthetic cartoon set")
         cart = _demo_data(out/'data'/'cartoon', 'cartoon', None)
         cmd_anomaly_check(argparse.Namespace(data_dir=cart, workers=a.workers))
-        cmd_anomaly_train(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers))
+        cmd_anomaly_train(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers, seeds=1))
         cmd_anomaly_select(argparse.Namespace(data_dir=cart, out=out, preset='demo', set=[], workers=a.workers))
         an = cmd_anomaly_score(argparse.Namespace(data_dir=cart, results=None, out=out, boot=2000, workers=a.workers))
         _step(5, 5, 'report')
@@ -277,11 +277,11 @@ def cmd_anomaly_check(a):
 def cmd_anomaly_train(a):
     "Train the guide's classifier on the normal classes (`--seeds N`: N classifiers, seeds `seed` … `seed + N − 1`)."
     from deepfake_detect.anomaly import anomaly_config, anomaly_train, train_seeds
-    cfg = anomaly_config(parse_sets(a.set), a.preset)
+    cfg, seeds = anomaly_config(parse_sets(a.set), a.preset), getattr(a, 'seeds', 1)
     length = f"a {cfg['budget_s']:g} s wall-clock budget" if cfg.get('budget_s') else f"{cfg['epochs']} epochs"
     print(f"== anomaly classifier (id {config_id(cfg)}): {cfg['arch']}, {cfg['size']} px, batch {cfg['batch_size']}, "
-          f"lr {cfg['optimizer']['lr']:g} ({cfg['scheduler']['type'].replace('_', ' ')}), {length}" + (f", {a.seeds} seeds" if a.seeds > 1 else ''))
-    if a.seeds > 1: return train_seeds(a.data_dir, cfg, a.out, a.seeds, a.workers)
+          f"lr {cfg['optimizer']['lr']:g} ({cfg['scheduler']['type'].replace('_', ' ')}), {length}" + (f", {seeds} seeds" if seeds > 1 else ''))
+    if seeds > 1: return train_seeds(a.data_dir, cfg, a.out, seeds, a.workers)
     return anomaly_train(a.data_dir, cfg, a.out, a.workers)
 
 def selection_line(s):
