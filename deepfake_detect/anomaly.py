@@ -1,4 +1,4 @@
-"""Classifier-based out-of-distribution scoring: scores from logits and features, metrics with confidence intervals, the anomaly guide's workflow (check, train, score), and unseen deepfake generators as anomalies.
+"""Classifier-based out-of-distribution scoring: scores from logits and features (ours and pytorch-ood's), metrics with confidence intervals, the anomaly guide's workflow (check, train, select, score) with seeds and a wall-clock budget, and unseen deepfake generators as anomalies.
 
 Docs: https://deepfake-detect.github.io/deepfake_detect/anomaly.html.md"""
 
