@@ -311,6 +311,11 @@ def _rows(df, classes):
     lab = ok.cls.map({c: i for i, c in enumerate(classes)})
     return ok.assign(row=np.arange(len(ok)), label=lab.fillna(-1).astype(int))
 
+def _split(rows, cfg):
+    "The guide's stratified train/validation split of `rows` (by `label`), seeded; each part in row order."
+    tr, va = train_test_split(rows, test_size=cfg['val_ratio'], stratify=rows.label, random_state=cfg['seed'])
+    return tr.sort_index(), va.sort_index()
+
 def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=None):
     "Train the guide's classifier on `data_dir/simpsons_dataset/`; results in `res` (default `out/<study>/`). Returns that folder."
     data_dir, res = Path(data_dir), Path(res or Path(out)/cfg['study'])
@@ -326,14 +331,14 @@ def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=Non
     if train.label.nunique() < 2: raise ValueError(f'{data_dir/TRAIN_DIR}: need readable images in at least 2 classes')
     small = train.cls.value_counts() < 2
     if small.any(): raise ValueError(f'classes with fewer than 2 readable images cannot be split 80/20: {", ".join(small[small].index)}')
-    tr, va = train_test_split(train, test_size=cfg['val_ratio'], stratify=train.label, random_state=cfg['seed'])
+    tr, va = _split(train, cfg)
     role = np.where(rows.part != 'train', rows.part, np.where(rows.index.isin(va.index), 'valid', 'train'))
     split = df.merge(rows[['path']].assign(role=role), on='path', how='left').fillna({'role': 'excluded'})
     save_atomic(res/'split.csv', lambda p: split.to_csv(p, index=False))
     save_json(classes, res/'classes.json')
     arr, _ = build_cache(rows, data_dir, cfg['size'], cfg['view'], Path(out)/'cache', n_workers=n_workers, progress=progress)
     t = time.time()
-    model, hist, st = train_classifier(arr, tr.sort_index(), va.sort_index(), len(classes), cfg, res/'.work', progress)
+    model, hist, st = train_classifier(arr, tr, va, len(classes), cfg, res/'.work', progress)
     save_atomic(res/'model.pth', lambda p: torch.save(model.state_dict(), p))
     save_atomic(res/'history.csv', lambda p: hist.to_csv(p, index=False))
     fig = plot_history(hist, f"{cfg['arch']}, {cfg['size']} px: best validation accuracy {hist.valid_acc.max():.3f}")
@@ -531,8 +536,7 @@ def select_detector(data_dir, cfg, out='runs', frac=.25, n_boot=0, n_workers=2, 
     kept = [c for c in classes if c not in held]
     if len(kept) < 2: raise ValueError(f'{data_dir/TRAIN_DIR}: selecting a detector needs at least 3 classes (2 kept, 1 held out), found {len(classes)}')
     k = train[train.cls.isin(kept)].assign(label=lambda d: d.cls.map({c: i for i, c in enumerate(kept)}))
-    tr, va = train_test_split(k, test_size=cfg['val_ratio'], stratify=k.label, random_state=cfg['seed'])
-    tr, va = tr.sort_index(), va.sort_index()
+    tr, va = _split(k, cfg)
     arr, _ = build_cache(rows, data_dir, cfg['size'], cfg['view'], Path(out)/'cache', n_workers=n_workers, progress=progress)
     model, hist, st = train_classifier(arr, tr, va, len(kept), cfg, res/'.work', progress)
     f = lambda r: logits_features(model, arr, r, st)

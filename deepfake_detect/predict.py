@@ -21,8 +21,8 @@ from .cv import predict_rows, load_weights, fold_done, pooled, ensemble, exp_dat
 from . import conclusions
 
 # %% auto #0
-__all__ = ['rate_ci', 'calibrate', 'describe_threshold', 'model_parts', 'image_files', 'load_image', 'Detector', 'export_final',
-           'operating_point', 'model_card', 'write_card', 'summarize_preds']
+__all__ = ['rate_ci', 'calibrate', 'rate_text', 'describe_threshold', 'model_parts', 'image_files', 'load_image', 'Detector',
+           'export_final', 'operating_point', 'model_card', 'write_card', 'summarize_preds']
 
 # %% ../nbs/06a_predict.ipynb #74e91d43
 def rate_ci(k, n, level=.95):
@@ -30,6 +30,10 @@ def rate_ci(k, n, level=.95):
     if not n: return (float('nan'),) * 3
     ci = binomtest(int(k), int(n)).proportion_ci(level, 'wilson')
     return k / n, float(ci.low), float(ci.high)
+
+def _rate(name, k, n, level=.95):
+    "`{name, name_low, name_high}`: the share `k/n` and its Wilson interval."
+    return dict(zip((name, f'{name}_low', f'{name}_high'), rate_ci(k, n, level)))
 
 def calibrate(val, fpr=0.05, level=.95):
     "Threshold on P(fake) for a false-positive rate ≤ `fpr` on validation predictions `val` (label, prob); the TPR and FPR there, with Wilson intervals."
@@ -41,21 +45,23 @@ def calibrate(val, fpr=0.05, level=.95):
     if not np.isfinite(t): t = float(np.nextafter(p[y == 0].max(), np.inf))   # the top score is a real: call nothing above the reals fake
     n0, n1 = int((y == 0).sum()), int((y == 1).sum())
     k0, k1 = int((p[y == 0] >= t).sum()), int((p[y == 1] >= t).sum())
-    tpr, f0, f1 = rate_ci(k1, n1, level)
-    vf, g0, g1 = rate_ci(k0, n0, level)
-    return dict(fpr_target=fpr, threshold=t, tpr=tpr, tpr_low=f0, tpr_high=f1, fpr=vf, fpr_low=g0, fpr_high=g1,
+    return dict(fpr_target=fpr, threshold=t, **_rate('tpr', k1, n1, level), **_rate('fpr', k0, n0, level),
                 n_real=n0, n_fake=n1, fpr_step=1 / n0, level=level, calibrated_on='validation (out-of-fold) predictions; never the test set')
 
 # %% ../nbs/06a_predict.ipynb #937406fd
 def _pct(x): return '—' if pd.isna(x) else f'{100 * x:.1f} %'
 def _ci(lo, hi, f=conclusions.num): return f'[{f(lo)}, {f(hi)}]'
 
+def rate_text(d, key):
+    "'5.0 % [2.7 %, 9.2 %]': rate `key` of `d` with its interval (`key_low`, `key_high`)."
+    return f"{_pct(d[key])} {_ci(d[f'{key}_low'], d[f'{key}_high'], _pct)}"
+
 def describe_threshold(c):
     "A calibration (`calibrate`'s result) in words, for the terminal."
     s = (f"threshold {c['threshold']:.4f}: P(fake) ≥ {c['threshold']:.4f} is called fake. Calibrated for a false-positive rate ≤ {_pct(c['fpr_target'])} "
          f"on {c['n_real'] + c['n_fake']} validation predictions (out-of-fold; never the test set): false-positive rate there "
-         f"{_pct(c['fpr'])} {_ci(c['fpr_low'], c['fpr_high'], _pct)} over {c['n_real']} reals; expected true-positive rate "
-         f"{_pct(c['tpr'])} {_ci(c['tpr_low'], c['tpr_high'], _pct)} over {c['n_fake']} fakes (Wilson 95 % intervals).")
+         f"{rate_text(c, 'fpr')} over {c['n_real']} reals; expected true-positive rate "
+         f"{rate_text(c, 'tpr')} over {c['n_fake']} fakes (Wilson 95 % intervals).")
     if c['fpr_target'] < c['fpr_step']: s += (f" Note: with {c['n_real']} validation reals, rates below {_pct(c['fpr_step'])} cannot be told apart: "
                                               "the threshold is set above every real's score.")
     return s
@@ -197,14 +203,11 @@ def operating_point(dest, fpr=0.05):
     c = calibrate(pd.read_parquet(Path(dest)/'val_preds.parquet'), fpr)
     t = pd.read_parquet(Path(dest)/'test_preds.parquet')
     hit = t.prob >= c['threshold']
-    tf, tl, th = rate_ci(hit[t.label == 0].sum(), (t.label == 0).sum())
-    tt, ul, uh = rate_ci(hit[t.label == 1].sum(), (t.label == 1).sum())
-    return c | dict(test_fpr=tf, test_fpr_low=tl, test_fpr_high=th, test_tpr=tt, test_tpr_low=ul, test_tpr_high=uh, test_images=len(t))
+    return c | _rate('test_fpr', hit[t.label == 0].sum(), (t.label == 0).sum()) | _rate('test_tpr', hit[t.label == 1].sum(), (t.label == 1).sum()) | dict(test_images=len(t))
 
 # %% ../nbs/06a_predict.ipynb #5542936a
-def _data_lines(exp_dir, study):
-    "The card's data section: dataset, kind, images per source in the training pool and the test set."
-    sp = exp_data(exp_dir)
+def _data_lines(sp, study):
+    "The card's data section from split table `sp`: dataset, kind, images per source in the training pool and the test set."
     data = Path(study.get('data', '?'))
     syn = read_json(data/'synth.json') if (data/'synth.json').exists() else None
     kind = (f"synthetic (`dfd synth`, {syn['n']} identities, seed {syn['seed']}" + (f", shortcuts planted: {', '.join(syn['shortcuts'])}" if syn['shortcuts'] else '') + ')'
@@ -229,8 +232,8 @@ def _metric_lines(row, op):
     out += ['', f"**Operating point** (`dfd predict` default): P(fake) ≥ **{op['threshold']:.4f}** is called fake. Calibrated on "
             f"{op['n_real'] + op['n_fake']} validation predictions (out-of-fold; never the test set) for a false-positive rate ≤ {_pct(op['fpr_target'])}.",
             '', '| At this threshold | Validation (calibration) | Test set (check) |', '|---|---|---|',
-            f"| False-positive rate (reals called fake) | {_pct(op['fpr'])} {_ci(op['fpr_low'], op['fpr_high'], _pct)} | {_pct(op['test_fpr'])} {_ci(op['test_fpr_low'], op['test_fpr_high'], _pct)} |",
-            f"| True-positive rate (fakes caught) | {_pct(op['tpr'])} {_ci(op['tpr_low'], op['tpr_high'], _pct)} | {_pct(op['test_tpr'])} {_ci(op['test_tpr_low'], op['test_tpr_high'], _pct)} |",
+            f"| False-positive rate (reals called fake) | {rate_text(op, 'fpr')} | {rate_text(op, 'test_fpr')} |",
+            f"| True-positive rate (fakes caught) | {rate_text(op, 'tpr')} | {rate_text(op, 'test_tpr')} |",
             '', 'Intervals: Wilson 95 %. Another rate: `dfd predict MODEL IMAGES --fpr 0.01`.']
     return out
 
@@ -254,7 +257,7 @@ def model_card(dest, row, out, fpr=0.05):
     info, cfg = read_json(dest/'model.json'), load_config(dest/'config.json')
     study = read_json(out/'study.json') if (out/'study.json').exists() else {}
     sel = read_json(out/'selection.json') if (out/'selection.json').exists() else {}
-    op = operating_point(dest, fpr)
+    op, sp = operating_point(dest, fpr), exp_data(info['experiment'])
     short, found = _shortcut_lines(out)
     demo = (study.get('preset') or '') == 'demo'
     applies = lambda f: not ((f.startswith('geometry') and cfg['view'] not in ('squish', 'letterbox')) or (f.startswith('face-detector') and cfg['view'] != 'face'))
@@ -272,7 +275,7 @@ def model_card(dest, row, out, fpr=0.05):
              f"augmentation {'on' if cfg['augment'] else 'off'}, seed {cfg['seed']}; config id `{info['config_id']}`.",
              f"- Prediction: the mean of the {info['n_folds']} fold models' P(fake); their standard deviation is reported beside it.",
              f"- Chosen by the plan's rules: " + '; '.join(x for x in (sel.get('best_phase2', {}).get('reason'), sel.get('top_models', {}).get('reason')) if x) + '.',
-             '', '## Data'] + _data_lines(info['experiment'], study) + [
+             '', '## Data'] + _data_lines(sp, study) + [
              '', '## Metrics'] + _metric_lines(row, op) + [
              '', '## Shortcut findings of the study (Phase 2A)',
              "Phase 2A tests the study's data and baseline setting for shortcuts; its findings bear on every model trained on these data.", ''] + short + (
@@ -281,7 +284,7 @@ def model_card(dest, row, out, fpr=0.05):
              '- Research on detecting manipulated or generated face images like those of the training sources, under the conditions above.',
              '- Screening that a person reviews: the score ranks images; the decision at the threshold is a starting point.',
              '', '## Limits',
-             f"- It knows only the fake sources it was trained on ({', '.join(s for s in sorted(exp_data(info['experiment']).query('label == 1').source.unique()))}); "
+             f"- It knows only the fake sources it was trained on ({', '.join(sorted(sp[sp.label == 1].source.unique()))}); "
              'Phase 2A Test 3 measures how much a never-seen generator costs. Expect lower scores on other generators, edits and compressions.',
              f"- The false-positive rate holds for images like the validation set; on other data, recalibrate. The test check above rests on "
              f"{op['test_images']} images: see its interval.",
