@@ -79,6 +79,7 @@ SCHEMA = {
     'cut_chains':              Key(bool, False, 'split by identity pieces, dropping fakes that link two sides (chained pairs files)'),
     'face_fallback':           Key(str, 'center', 'face view, no face found: centre crop, or drop the image', choices=('center', 'drop')),
     # keys added later: part of a config's id only when set, so the results of earlier configs keep their ids
+    'precision':               Key(str, 'auto', 'arithmetic on a GPU: auto = bf16 mixed precision (fp16 where the GPU lacks bf16) and channels-last timm models; fp32 = plain. CPU runs are always fp32', choices=('auto', 'fp32'), ident='set'),
     'budget_s':                Key(float, None, 'anomaly training: train for this many seconds of wall-clock time (the schedule follows the time) instead of `epochs`', lo=1.0, nullable=True, ident='set'),
 }
 

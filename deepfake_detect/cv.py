@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/cv.html.md"""
 
 # %% ../nbs/04_cv.ipynb #739e6384
 from __future__ import annotations
-import json, shutil, time, hashlib
+import json, logging, os, shutil, socket, time, traceback, hashlib
 from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .config import known_warnings
 with known_warnings():
     from fastai.vision.all import (Learner, DataLoaders, TensorImage, TensorCategory, CrossEntropyLossFlat, Adam,
-                                   EarlyStoppingCallback, SaveModelCallback, TrackerCallback, CancelFitException, ParamScheduler, RocAucBinary)
+                                   EarlyStoppingCallback, SaveModelCallback, default_device, TrackerCallback, CancelFitException, ParamScheduler, RocAucBinary)
     from fastai.data.load import DataLoader
 from fasttransform import Pipeline
 from .config import *
@@ -24,10 +24,10 @@ from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STA
 from .models import create_model
 
 # %% auto #0
-__all__ = ['SCALARS', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'ArrayDS', 'make_dl', 'cosine_sched',
-           'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping', 'train_fold', 'fold_done', 'save_fold',
-           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble', 'dataset_index',
-           'claim', 'face_check', 'run_experiment']
+__all__ = ['SCALARS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'CacheDL', 'make_dl', 'cosine_sched',
+           'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping', 'fast_path', 'train_fold', 'fold_done',
+           'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble',
+           'dataset_index', 'claim', 'face_check', 'prepare', 'attempts', 'run_fold', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -64,18 +64,20 @@ def set_metrics(preds):
     return m
 
 # %% ../nbs/04_cv.ipynb #84c40999
-class ArrayDS(torch.utils.data.Dataset):
-    "Images `arr[idx]` (uint8 NHWC) with labels `y`."
-    def __init__(self, arr, idx, y): self.arr, self.idx, self.y = arr, np.asarray(idx), np.asarray(y)
-    def __len__(self): return len(self.idx)
-    def __getitem__(self, i):
-        x = torch.from_numpy(np.array(self.arr[self.idx[i]])).permute(2, 0, 1)   # a copy: the cache is a read-only memory map
-        return TensorImage(x), TensorCategory(int(self.y[i]))
+class CacheDL(DataLoader):
+    "A fastai DataLoader over cache rows `idx` of `arr` (uint8 NHWC, memory-mapped) with labels `y`: each batch is one slice of the cache."
+    def __init__(self, arr, idx, y, **kw):
+        self.arr, self.idx, self.y = arr, np.asarray(idx), np.asarray(y, dtype=np.int64)
+        super().__init__(range(len(self.idx)), **kw)
+    def create_batch(self, b):
+        i = np.asarray(b)
+        x = torch.from_numpy(self.arr[self.idx[i]]).permute(0, 3, 1, 2).contiguous()   # fancy indexing copies: the cache stays read-only
+        return TensorImage(x), TensorCategory(torch.from_numpy(self.y[i]))
 
-def make_dl(arr, rows, tfms, bs, shuffle=False, num_workers=0):
-    "A fastai DataLoader over `rows` (DataFrame with `row`, `label`) of `arr`, with batch transforms `tfms`."
-    return DataLoader(ArrayDS(arr, rows.row, rows.label), bs=bs, shuffle=shuffle, drop_last=shuffle and len(rows) > bs,
-                      after_batch=Pipeline(tfms), num_workers=num_workers)
+def make_dl(arr, rows, tfms, bs, shuffle=False, num_workers=0, device=None):
+    "A loader over `rows` (DataFrame with `row`, `label`) of `arr`, with batch transforms `tfms` (run on `device`, where batches are moved)."
+    return CacheDL(arr, rows.row, rows.label, bs=bs, shuffle=shuffle, drop_last=shuffle and len(rows) > bs, after_batch=Pipeline(tfms),
+                   num_workers=num_workers, pin_memory=torch.cuda.is_available(), device=device)
 
 # %% ../nbs/04_cv.ipynb #975b2f14
 def cosine_sched(lr, T_max, n_epoch):
@@ -88,8 +90,8 @@ def predict_rows(model, arr, rows, stats=IMAGENET_STATS, bs=64):
     out = rows[[c for c in ('path', 'source', 'label', 'face') if c in rows]]
     if not len(rows): return out.assign(prob=np.zeros(0))
     model.eval()
-    dev = next(model.parameters()).device
-    with torch.no_grad(): p = torch.cat([model(x.to(dev)).float().softmax(1)[:, 1].cpu() for x, _ in make_dl(arr, rows, get_transforms(False, stats=stats), bs)])
+    dl = make_dl(arr, rows, get_transforms(False, stats=stats), bs, device=next(model.parameters()).device)
+    with torch.no_grad(): p = torch.cat([model(x).float().softmax(1)[:, 1].cpu() for x, _ in dl])
     return out.assign(prob=p.numpy())
 
 def eval_roles(model, arr, roles, stats=IMAGENET_STATS, bs=64):
@@ -114,6 +116,14 @@ class QuietEarlyStopping(EarlyStoppingCallback):
             self.wait += 1
             if self.wait >= self.patience: raise CancelFitException()
 
+def fast_path(learn, cfg):
+    "On a GPU with `precision='auto'`: bf16 mixed precision (fp16 where the GPU lacks bf16), channels-last memory for timm models; returns the mode. CPU: fp32, unchanged."
+    if cfg.get('precision', 'auto') != 'auto' or learn.dls.device is None or torch.device(learn.dls.device).type != 'cuda': return 'fp32'
+    mode = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+    if cfg['arch'] != 'simplecnn': learn.to_channelslast(amp_mode=mode)   # timm convnets: NHWC kernels are the fast ones under AMP
+    else: learn.to_bf16() if mode == 'bf16' else learn.to_fp16()
+    return mode
+
 def train_fold(arr, data, k, cfg, work, quiet=True):
     "Train fold `k` of split table `data` (rows aligned with cache `arr`); return `(metrics, preds, history, model)`."
     seed_everything(cfg['seed'] + k)
@@ -127,7 +137,7 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
     stats = real_stats(arr, train.row[train.label == 0]) if cfg['norm'] == 'real' else IMAGENET_STATS
     bs, ev = cfg['batch_size'], get_transforms(False, stats=stats)
     dls = DataLoaders(make_dl(arr, train, get_transforms(True, cfg['augment'], stats), bs, shuffle=True, num_workers=cfg['num_workers']),
-                      make_dl(arr, valid, ev, bs))
+                      make_dl(arr, valid, ev, bs), device=default_device())   # batches, and their augmentation, on the GPU when there is one
     model = create_model(cfg['arch'], 2, cfg['pretrained'])
     opt, sch, n = cfg['optimizer'], cfg['scheduler'], cfg['epochs']
     cbs = [QuietEarlyStopping(monitor='valid_loss', patience=cfg['early_stopping_patience']),
@@ -136,15 +146,17 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(Adam, decouple_wd=True),
                     lr=opt['lr'], wd=opt['weight_decay'], metrics=[RocAucBinary()], path=work, model_dir='.', cbs=cbs)
     if quiet: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ in ('ProgressCallback',)])
+    precision = fast_path(learn, cfg)
     if quiet:
         with learn.no_logging(): learn.fit(n, opt['lr'])
     else: learn.fit(n, opt['lr'])
     hist = pd.DataFrame([dict(epoch=i, train_loss=v[0], valid_loss=v[1], valid_auc=v[2]) for i, v in enumerate(learn.recorder.values)])
-    learn.remove_cbs(cbs)  # training is over: evaluation must not trigger early stopping or checkpointing
+    learn.remove_cbs(cbs + [c for c in learn.cbs if type(c).__name__ in ('MixedPrecision', 'ChannelsLast')])  # training is over: evaluation must not trigger early stopping or checkpointing
     restored = float(learn.validate()[0])  # inner-validation loss of the weights we keep
     # train/valid: the images trained on (a held-out source is only in holdout and test)
     m, preds = eval_roles(learn.model, arr, dict(train=train, valid=valid, holdout=roles['holdout'], test=roles['test']), stats, bs)
-    m.update(fold=k, epochs_run=len(hist), best_epoch=int(hist.valid_loss.idxmin()), restored_valid_loss=restored, norm_stats=list(stats))
+    m.update(fold=k, epochs_run=len(hist), best_epoch=int(hist.valid_loss.idxmin()), restored_valid_loss=restored, norm_stats=list(stats),
+             device=str(learn.dls.device or 'cpu'), precision=precision, threads=torch.get_num_threads())
     return m, preds, hist, learn.model
 
 # %% ../nbs/04_cv.ipynb #81fb2b34
@@ -255,15 +267,11 @@ def face_check(data, boxes, cfg, exp_dir):
         data['test'] &= data.face
     return data
 
-def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, exp_dir=None, bar=None):
-    "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`; return its summary. `bar`: a shared progress bar to advance per fold."
+def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
+    "Everything `cfg`'s folds share, made once before any fold runs: index, leakage-checked splits, the decoded cache, the face check. Writes `splits.parquet`, `folds.parquet`, `prepared.json`; returns the experiment folder."
     out, data_dir = Path(out), Path(data_dir)
     exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
     cid = claim(exp_dir, cfg)
-    todo = [k for k in range(cfg['n_folds']) if not fold_done(exp_dir/f'fold_{k}')]
-    if not todo:
-        (log.debug if bar is not None else log.info)(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
-        return summarize(exp_dir)
     idx = dataset_index(data_dir, out, progress)
     merges = load_merges(idx.attrs['index'])
     sp = make_splits(idx, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'], cfg['cut_chains'], merges)
@@ -273,15 +281,72 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, e
     arr, boxes = build_cache(data, data_dir, cfg['size'], cfg['view'], out/'cache', progress=progress)
     if boxes is not None: data = face_check(data, boxes, cfg, exp_dir)
     save_index(sp, exp_dir/'splits.parquet')
-    for k in tqdm(todo, desc=f'{name} folds', disable=not progress or bar is not None, leave=False):
-        d = exp_dir/f'fold_{k}'
-        work = d/'.work'
-        t = time.time()
-        m, preds, hist, model = train_fold(arr, data, k, cfg, work, quiet)
-        m['seconds'] = time.time() - t
-        m['config_id'] = cid
+    save_index(data, exp_dir/'folds.parquet')   # the rows every fold reads, numbered as the cache
+    save_json(dict(name=name, config_id=cid, data=str(data_dir.resolve()), cache=str(Path(arr.filename).resolve()), rows=len(data)), exp_dir/'prepared.json')
+    return exp_dir
+
+FAULT = 'DFD_FAULT'
+def _fault(k, attempt):
+    "Test hook: `DFD_FAULT=raise:K[:N]` (or `hang:K[:N]`) makes fold K raise (or hang) on its first N attempts (default 1)."
+    spec = os.environ.get(FAULT, '')
+    if not spec: return
+    mode, fk, *n = spec.split(':')
+    if int(fk) != k or attempt > int(n[0] if n else 1): return
+    if mode == 'hang': time.sleep(3600)
+    raise RuntimeError(f'{FAULT}={spec}: fold {k} fails on attempt {attempt} (injected for a test)')
+
+def _note(f, msg):
+    "Append a time-stamped line to a fold's log."
+    f.parent.mkdir(parents=True, exist_ok=True)
+    with open(f, 'a') as fh: fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {msg}\n")
+
+def attempts(d):
+    "How many times fold folder `d` was started (its log's `start` lines)."
+    f = Path(d)/'fold.log'
+    return f.read_text().count(' start ') if f.exists() else 0
+
+def run_fold(exp_dir, k, threads=None, quiet=True):
+    "The grid's unit: train fold `k` of the prepared experiment `exp_dir` unless it is finished. Seeded, written atomically, logged to `fold_k/fold.log`; returns a status dict."
+    exp_dir = Path(exp_dir)
+    d = exp_dir/f'fold_{k}'
+    if fold_done(d): return dict(status='skipped', fold=k)
+    if not (exp_dir/'prepared.json').exists(): raise FileNotFoundError(f'{exp_dir}: not a prepared experiment (no prepared.json); dfd study or dfd run prepare it')
+    cfg, prep = load_config(exp_dir/'config.json'), read_json(exp_dir/'prepared.json')
+    if not 0 <= k < cfg['n_folds']: raise ValueError(f"{exp_dir}: fold {k} does not exist (the experiment has folds 0-{cfg['n_folds'] - 1})")
+    if not Path(prep['cache']).exists(): raise FileNotFoundError(f"{prep['cache']}: the decoded cache of {exp_dir} is gone; it is built before the folds run (dfd study or dfd run), never by a fold")
+    if threads: torch.set_num_threads(threads)
+    f, n = d/'fold.log', attempts(d) + 1
+    _note(f, f"start attempt={n} pid={os.getpid()} host={socket.gethostname()} CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')} "
+             f"threads={torch.get_num_threads()} device={default_device()} config={prep['config_id']}")
+    h = logging.FileHandler(f)
+    log.addHandler(h)   # library messages of this fold land in its log
+    t = time.time()
+    try:
+        _fault(k, n)
+        arr, data = np.load(prep['cache'], mmap_mode='r'), load_index(exp_dir/'folds.parquet')   # read-only, shared by every fold on the machine
+        m, preds, hist, model = train_fold(arr, data, k, cfg, d/'.work', quiet)
+        m.update(seconds=time.time() - t, config_id=prep['config_id'], attempt=n)
         save_fold(d, cfg, m, preds, hist, model)
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(d/'.work', ignore_errors=True)
+    except BaseException as e:
+        _note(f, f"failed after {time.time() - t:.1f}s: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+        raise
+    finally: log.removeHandler(h); h.close()
+    _note(f, f"end {m['seconds']:.1f}s epochs={m['epochs_run']} val_auc={m['val_auc']:.4f} test_auc={m['test_auc']:.4f} precision={m['precision']}")
+    log.debug(f"{prep['name']} fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
+    return dict(status='done', fold=k, seconds=m['seconds'], attempt=n)
+
+def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, exp_dir=None, bar=None, threads=None):
+    "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`, one after another; return its summary. `bar`: a shared progress bar to advance per fold."
+    out = Path(out)
+    exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
+    cid = claim(exp_dir, cfg)
+    todo = [k for k in range(cfg['n_folds']) if not fold_done(exp_dir/f'fold_{k}')]
+    if not todo:
+        (log.debug if bar is not None else log.info)(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
+        return summarize(exp_dir)
+    prepare(name, cfg, data_dir, out, progress, exp_dir)
+    for k in tqdm(todo, desc=f'{name} folds', disable=not progress or bar is not None, leave=False):
+        run_fold(exp_dir, k, threads, quiet)
         if bar is not None: bar.update(1)
-        log.debug(f"{name} fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
     return summarize(exp_dir)
