@@ -12,9 +12,9 @@ from .config import *
 
 # %% auto #0
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
-           'cmd_run', 'cmd_study', 'explain_targets', 'cmd_explain', 'cmd_predict', 'study_headlines', 'cmd_demo',
-           'cmd_anomaly_check', 'cmd_anomaly_train', 'selection_line', 'cmd_anomaly_select', 'cmd_anomaly_score',
-           'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
+           'cmd_run', 'cmd_study', 'cmd_fold', 'cmd_slurm_script', 'explain_targets', 'cmd_explain', 'cmd_predict',
+           'study_headlines', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'selection_line',
+           'cmd_anomaly_select', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -156,14 +156,42 @@ def cmd_run(a):
 def cmd_study(a):
     "Run the study's phases in order (all by default), resumably: tables in OUT/tables/, OUT/selection.json, OUT/study.json."
     from deepfake_detect.phases import run_study
+    from deepfake_detect.scheduler import sched_opts
+    opts = sched_opts(a.scheduler, a.gpus_per_fold, a.cpus_per_fold, a.max_retries)
     out, sm = Path(a.out), size_map(a.preset)
     if sm: print(f"preset {a.preset}: the plan's image sizes are mapped to smaller ones: " + ', '.join(f'{k} px -> {v} px' for k, v in sm.items()))
-    tabs, sel, st = run_study(a.data, out, a.preset, a.phases, parse_sets(a.set), explain=not getattr(a, 'no_explain', False))
+    tabs, sel, st = run_study(a.data, out, a.preset, a.phases, parse_sets(a.set), explain=not getattr(a, 'no_explain', False), opts=opts)
     ph = st['phases']
     print(f"\nstudy finished in {st['seconds']:.0f}s: {sum(r['trained_folds'] for r in ph.values() if r)} folds trained now, "
           f"{sum(r['reused_folds'] for r in ph.values() if r)} reused; {st['unique_configs']} distinct configs in {out/'runs'}")
+    for g in st.get('grids', []): print(f"grid on {g['scheduler']}: {g['done']} folds in {g['seconds']:.0f}s, {g['retried']} retried ({', '.join(g['phases'])})")
     print(f"tables: {out/'tables'}\nselection: {out/'selection.json'}\nstudy: {out/'study.json'}")
     return tabs, sel, st
+
+def cmd_fold(a):
+    "Run one fold of a prepared experiment (the grid's unit); nothing to do when it is finished."
+    from deepfake_detect.cv import run_fold
+    d = Path(a.experiment)
+    try: r = run_fold(d, a.k, a.threads, quiet=not a.verbose)
+    except (FileNotFoundError, ValueError, ConfigError): raise
+    except Exception as e:
+        print(f"dfd fold: fold {a.k} of {d} failed: {type(e).__name__}: {e}\nlog: {d/f'fold_{a.k}'/'fold.log'}", file=sys.stderr)
+        sys.exit(1)
+    if r['status'] == 'skipped': print(f'{d} fold {a.k}: already finished, nothing to do')
+    else: print(f"{d} fold {a.k}: done in {r['seconds']:.0f}s (attempt {r['attempt']}); log: {d/f'fold_{a.k}'/'fold.log'}")
+    return r
+
+def cmd_slurm_script(a):
+    "Write an sbatch file that starts Ray on a SLURM allocation and runs dfd study on it."
+    from deepfake_detect.scheduler import slurm_script
+    args = a.study_args[1:] if a.study_args[:1] == ['--'] else a.study_args
+    if not args: raise ConfigError('give the study\'s arguments after --, e.g. dfd slurm-script -- --data /scratch/dff --out /scratch/runs/study')
+    if any(x.startswith(('--scheduler', '--gpus-per-fold', '--cpus-per-fold')) for x in args): raise ConfigError('the script sets --scheduler, --gpus-per-fold and --cpus-per-fold itself: use this command\'s options')
+    gpf = a.gpus_per_fold if a.gpus_per_fold is not None else (1 if a.gpus_per_node else 0)
+    s = slurm_script(args, a.nodes, a.gpus_per_node, a.cpus_per_node, a.time, a.partition, a.account, gpf, a.cpus_per_fold, a.port, a.job)
+    save_atomic(Path(a.out), lambda p: p.write_text(s))
+    print(f"wrote {a.out}: {a.nodes} node(s) × {a.gpus_per_node} GPU(s), {gpf:g} GPU(s) per fold; submit it with: sbatch {a.out}")
+    return a.out
 
 # %% ../nbs/08_cli.ipynb #0aa43b2b
 def explain_targets(paths):
@@ -243,7 +271,7 @@ def cmd_demo(a):
         au = cmd_audit(argparse.Namespace(source=out/'index.parquet', out=out/'audit', seed=42, workers=a.workers, folds=5, faces=False))
         cmd_split(argparse.Namespace(index=out/'index.parquet', frac=0.2, n_folds=5, seed=None, set=[], out=out/'splits.parquet', cut_chains=False))
         _step(3, 5, 'the study: Phases 1, 2A (3 tests), 2B-2E, 3, 4A, 4B; 5-fold group-aware CV each (demo preset)')
-        tabs, sel, st = cmd_study(argparse.Namespace(data=ds, out=out, preset='demo', phases=None, set=[]))
+        tabs, sel, st = cmd_study(parser().parse_args(['study', '--data', str(ds), '--out', str(out), '--preset', 'demo', '--scheduler', a.scheduler]))   # the parser's defaults: nothing to drift
         _step(4, 5, "anomaly detection: the anomaly guide's workflow on the synthetic cartoon set")
         cart = _demo_data(out/'data'/'cartoon', 'cartoon', None)
         cmd_anomaly_check(argparse.Namespace(data_dir=cart, workers=a.workers))
@@ -413,7 +441,36 @@ def parser():
     s.add_argument('--phases', help='comma-separated phases, e.g. 2b,2c or 2a (its three tests), 2, 3, 4 (default: all); '
                    'phases 3 and 4 bring the phases they are selected from')
     s.add_argument('--no-explain', action='store_true', help='skip the Grad-CAM explanations (dfd explain) of phases 1, 2, 3 (top models) and 4B')
+    g = s.add_argument_group('scheduling (see the README: SLURM, SSH boxes, KubeRay)')
+    g.add_argument('--scheduler', default='sequential', help='sequential (default): one fold after another here; ray: Ray tasks on a local Ray; '
+                   'ray:ADDRESS: join a running Ray cluster (e.g. ray:10.0.0.1:6379). Ray needs pip install "deepfake_detect[cluster]"')
+    g.add_argument('--gpus-per-fold', type=float, default=0, help='GPUs each fold asks Ray for (0.5: two folds share a GPU); default 0')
+    g.add_argument('--cpus-per-fold', type=int, help='CPUs (torch threads) per fold; default: 1 with Ray, all cores when sequential. '
+                   'Results are identical across schedulers at the same value')
+    g.add_argument('--max-retries', type=int, default=0, help='retry a fold that raises this many times (default 0: report it, finish the rest, exit 1); '
+                   'a fold whose worker died is always rerun')
     _sets(s); s.set_defaults(fn=cmd_study)
+
+    s = sub.add_parser('fold', help='run one fold of a prepared experiment (the unit dfd study schedules); finished folds are skipped')
+    s.add_argument('experiment', help='OUT/<phase>/<experiment> or OUT/runs/<config id> (prepared by dfd study or dfd run)')
+    s.add_argument('k', type=int, help='fold number (0 to n_folds - 1)')
+    s.add_argument('--threads', type=int, help='torch CPU threads (default: all cores)')
+    s.add_argument('--verbose', action='store_true', help="show fastai's per-epoch table")
+    s.set_defaults(fn=cmd_fold)
+
+    s = sub.add_parser('slurm-script', help='write an sbatch file that starts Ray on a SLURM allocation and runs dfd study on it')
+    s.add_argument('study_args', nargs=argparse.REMAINDER, metavar='-- STUDY_ARGS', help='after --: the arguments of dfd study (--data, --out, --preset, --phases, --set ...)')
+    s.add_argument('--out', default='dfd-study.sbatch', help='script to write (default dfd-study.sbatch)')
+    s.add_argument('--nodes', type=int, default=1, help='nodes (default 1)')
+    s.add_argument('--gpus-per-node', type=int, default=1, help='GPUs per node (default 1; 0 for CPU nodes)')
+    s.add_argument('--cpus-per-node', type=int, default=16, help='CPUs per node (default 16)')
+    s.add_argument('--gpus-per-fold', type=float, help='GPUs per fold (default 1, or 0 on CPU nodes)')
+    s.add_argument('--cpus-per-fold', type=int, help="CPUs per fold (default: the node's CPUs shared among its folds)")
+    s.add_argument('--time', default='24:00:00', help='time limit (default 24:00:00); an unfinished study resumes when resubmitted')
+    s.add_argument('--partition', help='SLURM partition'); s.add_argument('--account', help='SLURM account')
+    s.add_argument('--port', type=int, default=6379, help="Ray head's port (default 6379)")
+    s.add_argument('--job', default='dfd-study', help='job name (default dfd-study)')
+    s.set_defaults(fn=cmd_slurm_script)
 
     s = sub.add_parser('explain', help="Grad-CAM of finished experiments: galleries, CAM energy on face / background / letterbox bars, hard examples, calibration")
     s.add_argument('experiments', nargs='+', metavar='EXPERIMENT', help='OUT/<phase>/<experiment> (or OUT/<phase>: each of its experiments)')
@@ -478,6 +535,7 @@ def parser():
     s.add_argument('--out', default='runs/demo', help='demo folder')
     s.add_argument('--n', type=int, default=200, help='synthetic identities (4 images each)')
     s.add_argument('--workers', type=int, default=2)
+    s.add_argument('--scheduler', default='sequential', help="the study's scheduler: sequential (default) or ray (a local Ray, one CPU per fold); see dfd study --help")
     s.set_defaults(fn=cmd_demo)
     return p
 
@@ -490,6 +548,10 @@ def main(argv=None):
     except (ConfigError, FileNotFoundError, ValueError) as e:
         print(f'dfd: error: {e}', file=sys.stderr)
         sys.exit(2)
+    except RuntimeError as e:
+        if type(e).__name__ != 'GridError': raise
+        print(f'dfd: {e}', file=sys.stderr)   # the folds that failed, each with its log
+        sys.exit(1)
     except KeyboardInterrupt:
         print('dfd: interrupted; finished results are saved, re-run the same command to resume', file=sys.stderr)
         sys.exit(130)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json, logging, os, shutil, socket, time, traceback, hashlib
 from functools import partial
 from pathlib import Path
+from datetime import datetime
 import numpy as np, pandas as pd, torch
 from sklearn.metrics import roc_auc_score, log_loss, accuracy_score
 from tqdm.auto import tqdm
@@ -298,7 +299,7 @@ def _fault(k, attempt):
 def _note(f, msg):
     "Append a time-stamped line to a fold's log."
     f.parent.mkdir(parents=True, exist_ok=True)
-    with open(f, 'a') as fh: fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {msg}\n")
+    with open(f, 'a') as fh: fh.write(f"{datetime.now().isoformat(timespec='milliseconds')} {msg}\n")
 
 def attempts(d):
     "How many times fold folder `d` was started (its log's `start` lines)."

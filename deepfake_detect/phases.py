@@ -17,13 +17,15 @@ from .preprocessing import build_cache
 from .models import create_model, n_params
 from . import gradcam
 from .predict import export_final, write_card
-from .cv import run_experiment, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
+from .scheduler import sched_opts, run_grid, Board, GridError
+from .cv import summarize, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN', 'parse_phases',
            'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds', 'with_holm',
            'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'scaling_table',
-           'final_table', 'select_phase2', 'select_top', 'run_phase', 'show_table', 'explain_phase', 'run_study']
+           'final_table', 'select_phase2', 'select_top', 'run_phase', 'known_phases', 'train_ahead', 'show_table',
+           'explain_phase', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -301,30 +303,54 @@ def _estimate(phases, preset, sets, out, sel=None):
             n += sum(not fold_done(exp_home(out, c)/f'fold_{j}') for j in range(c['n_folds']))
     return n
 
-def run_phase(phase, data_dir, out, preset=None, sets=None, sel=None, bar=None, progress=True):
-    "Run `phase`: train its unfinished folds, build its table; return `(table, record)`."
+def _configs(phase, cfgs, out):
+    "The distinct configs of `phase` as a grid: `{phase/name: (cfg, home)}`, each config once."
+    exps, seen = {}, set()
+    for n, c in cfgs.items():
+        if config_id(c) in seen: continue
+        seen.add(config_id(c))
+        exps[f'{phase}/{n}'] = (c, exp_home(out, c))
+    return exps
+
+def run_phase(phase, data_dir, out, preset=None, sets=None, sel=None, board=None, progress=True, opts=None, trained=None):
+    "Run `phase`: train its unfinished folds (scheduler `opts`), build its table; return `(table, record)`. `trained`: its folds a grid already trained."
     out, t0 = Path(out), time.time()
     spec, plan = phase_spec(phase), phase_spec(phase)['plan']
     cfgs = phase_experiments(phase, preset, sets, sel)
-    todo = _todo(cfgs, out)
+    exps = _configs(phase, cfgs, out)
     total = sum(c['n_folds'] for c in cfgs.values())
-    dirs, done = {}, set()
-    for n, c in cfgs.items():
-        home = exp_home(out, c)
-        if config_id(c) not in done:
-            run_experiment(f'{phase}/{n}', c, data_dir, out, progress=progress, exp_dir=home, bar=bar)
-            done.add(config_id(c))
-        dirs[n] = link_exp(out, phase, n, c)
+    if trained is None: trained = _todo(cfgs, out); run_grid(exps, data_dir, out, opts, board, progress)
+    for c, home in exps.values(): summarize(home)
+    dirs = {n: link_exp(out, phase, n, c) for n, c in cfgs.items()}
     if plan['kind'] == 'letterbox':
         for n, c in cfgs.items(): reeval(dirs[n], c, data_dir, out, 'letterbox', progress=progress)
     kind = plan['kind']
     tab = TABLES[kind](plan, cfgs, dirs) if kind in TABLES else (scaling_table(plan, cfgs, dirs, sel) if kind == 'scaling' else final_table(plan, cfgs, dirs, sel, out))
     tab.insert(0, 'phase', phase)
     save_atomic(out/'tables'/f'{phase}.csv', lambda p: tab.to_csv(p, index=False))
-    rec = dict(title=plan['title'], question=plan['question'], experiments=len(cfgs), distinct_configs=len(done), folds=total,
-               trained_folds=todo, reused_folds=len(done) * cfgs[next(iter(cfgs))]['n_folds'] - todo, seconds=round(time.time() - t0, 1),
+    rec = dict(title=plan['title'], question=plan['question'], experiments=len(cfgs), distinct_configs=len(exps), folds=total,
+               trained_folds=trained, reused_folds=len(exps) * cfgs[next(iter(cfgs))]['n_folds'] - trained, seconds=round(time.time() - t0, 1),
                table=str(out/'tables'/f'{phase}.csv'))
     return tab, rec
+
+def known_phases(phases, preset=None, sets=None, sel=None):
+    "`{phase: its experiments}` for the `phases` whose experiments are known with selection `sel` (phases 3 and 4 wait for theirs)."
+    out = {}
+    for p in phases:
+        try: out[p] = phase_experiments(p, preset, sets, sel)
+        except ConfigError: pass   # its selection is still to be made
+    return out
+
+def train_ahead(phases, data_dir, out, preset, sets, sel, opts, board, progress=True):
+    "Train every unfinished fold of the `phases` known now as one grid; `({phase: folds trained for it}, the grid's record)`. A config in several phases counts for the first."
+    exps, trained = {}, {}
+    for p, cfgs in known_phases(phases, preset, sets, sel).items():
+        trained[p] = 0
+        for n, (c, home) in _configs(p, cfgs, out).items():
+            if any(config_id(c) == config_id(e[0]) for e in exps.values()): continue
+            exps[n] = (c, home)
+            trained[p] += sum(not fold_done(home/f'fold_{k}') for k in range(c['n_folds']))
+    return trained, run_grid(exps, data_dir, out, opts, board, progress)
 
 # %% ../nbs/05_phases.ipynb #d4be6fa8
 def _print(s, bar=None): (bar.write if bar is not None else print)(s)
@@ -354,19 +380,20 @@ def explain_phase(phase, data_dir, out, preset=None, sets=None, sel=None, tab=No
         seen[key] = res[n]
     return res
 
-def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True, explain=True):
-    "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`; explain by `EXPLAIN` unless `explain=False`."
-    out, data_dir = Path(out), Path(data_dir)
+def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True, explain=True, opts=None):
+    "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`; explain by `EXPLAIN` unless `explain=False`. `opts`: the scheduler (`sched_opts`)."
+    out, data_dir, opts = Path(out), Path(data_dir), opts or sched_opts()
     phases = parse_phases(phases)
     for p in phases: phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=['simplecnn'])))  # every config valid before any training
     sf = out/'study.json'
     study = read_json(sf) if sf.exists() else {}
     study.update(data=str(data_dir.resolve()), preset=preset, overrides=sets or {}, size_map={str(k): v for k, v in size_map(preset).items()})
     study.setdefault('phases', {})
+    study['scheduler'] = {k: v for k, v in opts.items() if v is not None}
     sel = read_json(out/'selection.json') if (out/'selection.json').exists() and 'phase3' not in phases else {}
     tabs, t0 = {}, time.time()
-    bar = tqdm(total=_estimate(phases, preset, sets, out, sel if 'phase3' not in phases else None), desc='study (folds to train)', unit='fold',
-               disable=not progress, dynamic_ncols=True)
+    board = Board(_estimate(phases, preset, sets, out, sel if 'phase3' not in phases else None), progress=progress)
+    bar, ahead = board.bar, {}   # ahead: {phase: folds trained for it by a grid that ran before it}
     try:
         for i, p in enumerate(phases):
             if p == 'phase3':
@@ -382,7 +409,15 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                 _print(f"\nselection: Phase 4 models {', '.join(sel['top_models']['chosen'])}: {sel['top_models']['reason']}", bar)
             plan = phase_spec(p)['plan']
             if progress: bar.set_description(f'study {p}')
-            tab, rec = run_phase(p, data_dir, out, preset, sets, sel, bar, progress)
+            if p not in ahead:   # Ray: every phase known now in one grid, so folds of different phases run side by side
+                try: trained, g = train_ahead(phases[i:] if opts['kind'] == 'ray' else [p], data_dir, out, preset, sets, sel, opts, board, progress)
+                except GridError as e:
+                    study['failed'] = e.failed
+                    save_json(study, sf)
+                    raise
+                ahead |= trained
+                if g['tasks']: study.setdefault('grids', []).append({k: v for k, v in g.items() if k != 'logs'} | dict(phases=sorted(trained)))
+            tab, rec = run_phase(p, data_dir, out, preset, sets, sel, board, progress, opts, trained=ahead[p])
             bar.total = bar.n + _estimate(phases[i + 1:], preset, sets, out, sel)   # now that the selection is known
             bar.refresh()
             tabs[p], study['phases'][p] = tab, rec
@@ -398,8 +433,9 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                 save_json(study, sf)
                 _print(f"Grad-CAM ({rec['explain']['seconds']:.0f}s, files in {out/p}/<experiment>/):" + ''.join(
                        '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
-    finally: bar.close()
+    finally: board.close()
     study['seconds'] = round(time.time() - t0, 1)
     study['unique_configs'] = len({p.name for p in (out/'runs').iterdir() if p.is_dir()}) if (out/'runs').exists() else 0
+    study.pop('failed', None)
     save_json(study, sf)
     return tabs, sel, study

@@ -70,10 +70,10 @@ def test_augmentation_only_ever_sees_training_images(tmp_path, monkeypatch):
     ds = make_dff(tmp_path/'dff', n=60, seed=0, shortcuts=('aspect',), progress=False)
     seen = []
     real = cv.make_dl
-    def spy(arr, rows, tfms, bs, shuffle=False, num_workers=0):
+    def spy(arr, rows, tfms, bs, shuffle=False, num_workers=0, device=None):
         names = {type(t).__name__ for t in tfms}
         seen.append((set(rows.path), bool(names - {'IntToFloatTensor', 'Normalize'})))   # anything else is an augmentation
-        return real(arr, rows, tfms, bs, shuffle, num_workers)
+        return real(arr, rows, tfms, bs, shuffle, num_workers, device)
     monkeypatch.setattr(cv, 'make_dl', spy)
     cfg = resolve(overrides=dict(study='aug', n_folds=2, epochs=1, size=24, batch_size=16, augment=True, frac=1.0))
     cv.run_experiment('aug', cfg, ds, tmp_path/'runs', progress=False)
