@@ -4,7 +4,8 @@
   (b) per batch - `cv.make_dl` (`CacheDL`): one slice of the memory-mapped cache per batch.
 Both iterate one shuffled epoch over the training rows of a fold (60 % of N images) with the training batch
 transforms (uint8 -> float, normalize) on CPU, num_workers=0, batch 64. Each is timed --reps times, interleaved;
-medians are reported with the ratio (b)/(a). A GPU's appetite for context: ResNet18 at 128 px trains at several
+medians are reported with the ratio (b)/(a). The `_read` variants leave the transforms out: on a GPU they run
+on the device, so reading is what the CPU side must deliver. A GPU's appetite for context: ResNet18 at 128 px trains at several
 thousand images/s on one H100 in bf16, so a loader must deliver well above that.
 
 Run: .venv/bin/python benchmarks/grid_loader.py [--n 24000] [--size 128] [--reps 3]
@@ -41,7 +42,10 @@ class ItemDS(torch.utils.data.Dataset):
     def __getitem__(self, i): return TensorImage(torch.from_numpy(np.array(self.arr[self.idx[i]])).permute(2, 0, 1)), TensorCategory(int(self.y[i]))
 
 loaders = {'per_image': lambda: DataLoader(ItemDS(arr, rows.row, rows.label), bs=a.bs, shuffle=True, drop_last=True, after_batch=Pipeline(tfms)),
-           'per_batch': lambda: make_dl(arr, rows, tfms, a.bs, shuffle=True)}
+           'per_batch': lambda: make_dl(arr, rows, tfms, a.bs, shuffle=True),
+           # reading alone: on a GPU the transforms run on the device, so this is what the CPU side must deliver
+           'per_image_read': lambda: DataLoader(ItemDS(arr, rows.row, rows.label), bs=a.bs, shuffle=True, drop_last=True),
+           'per_batch_read': lambda: make_dl(arr, rows, [], a.bs, shuffle=True)}
 def epoch(dl):
     t, n = time.perf_counter(), 0
     for x, y in dl: n += len(x)
@@ -53,7 +57,7 @@ for _ in range(a.reps):
     for k, mk in loaders.items(): times[k].append(epoch(mk()))
 res = {k: float(np.median(v)) for k, v in times.items()}
 out = dict(images=a.n, size=a.size, batch=a.bs, epoch_images=len(rows), reps=a.reps, img_per_s=res, all=times,
-           ratio_per_batch_vs_per_image=res['per_batch'] / res['per_image'], threads=torch.get_num_threads(), cpu=platform.processor() or platform.machine(),
+           ratio_per_batch_vs_per_image=res['per_batch'] / res['per_image'], ratio_read=res['per_batch_read'] / res['per_image_read'], threads=torch.get_num_threads(), cpu=platform.processor() or platform.machine(),
            cores=os.cpu_count(), cache_gb=round(f.stat().st_size / 2**30, 2), torch=torch.__version__)
 Path('benchmarks/grid_loader.json').write_text(json.dumps(out, indent=2) + '\n')
 print(json.dumps(out, indent=2))

@@ -164,7 +164,8 @@ def cmd_study(a):
     ph = st['phases']
     print(f"\nstudy finished in {st['seconds']:.0f}s: {sum(r['trained_folds'] for r in ph.values() if r)} folds trained now, "
           f"{sum(r['reused_folds'] for r in ph.values() if r)} reused; {st['unique_configs']} distinct configs in {out/'runs'}")
-    for g in st.get('grids', []): print(f"grid on {g['scheduler']}: {g['done']} folds in {g['seconds']:.0f}s, {g['retried']} retried ({', '.join(g['phases'])})")
+    if gs := st.get('grids'): print(f"folds trained on {gs[0]['scheduler']}: {sum(g['done'] for g in gs)} in {sum(g['seconds'] for g in gs):.0f}s "
+                                    f"({len(gs)} grid(s)), {sum(g['retried'] for g in gs)} retried")
     print(f"tables: {out/'tables'}\nselection: {out/'selection.json'}\nstudy: {out/'study.json'}")
     return tabs, sel, st
 

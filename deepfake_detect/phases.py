@@ -409,6 +409,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                 _print(f"\nselection: Phase 4 models {', '.join(sel['top_models']['chosen'])}: {sel['top_models']['reason']}", bar)
             plan = phase_spec(p)['plan']
             if progress: bar.set_description(f'study {p}')
+            tp = time.time()
             if p not in ahead:   # Ray: every phase known now in one grid, so folds of different phases run side by side
                 try: trained, g = train_ahead(phases[i:] if opts['kind'] == 'ray' else [p], data_dir, out, preset, sets, sel, opts, board, progress)
                 except GridError as e:
@@ -418,6 +419,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                 ahead |= trained
                 if g['tasks']: study.setdefault('grids', []).append({k: v for k, v in g.items() if k != 'logs'} | dict(phases=sorted(trained)))
             tab, rec = run_phase(p, data_dir, out, preset, sets, sel, board, progress, opts, trained=ahead[p])
+            rec['seconds'] = round(time.time() - tp, 1)   # with its training (with Ray, a grid's first phase carries the grid)
             bar.total = bar.n + _estimate(phases[i + 1:], preset, sets, out, sel)   # now that the selection is known
             bar.refresh()
             tabs[p], study['phases'][p] = tab, rec
