@@ -20,7 +20,7 @@ from pytorch_ood.detector import ViM, ReAct, ASH, RMD, GEN
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 from .config import known_warnings
-with known_warnings(): from fastai.vision.all import Learner, DataLoaders, CrossEntropyLossFlat, Adam, Callback, CancelTrainException, combined_cos
+with known_warnings(): from fastai.vision.all import Learner, DataLoaders, CrossEntropyLossFlat, Adam, Callback, CancelTrainException, combined_cos, default_device
 from fastcore.foundation import L
 from .config import *
 from .data import probe, read_image, make_splits, check_leakage, fold_roles
@@ -254,7 +254,7 @@ def train_classifier(arr, train, valid, n_out, cfg, work, progress=True):
     bs = cfg['batch_size']
     seed_everything(cfg['seed'])
     dls = DataLoaders(make_dl(arr, train, get_transforms(True, cfg['augment'], stats), bs, shuffle=True, num_workers=cfg['num_workers']),
-                      make_dl(arr, valid, get_transforms(False, stats=stats), bs))
+                      make_dl(arr, valid, get_transforms(False, stats=stats), bs), device=default_device())   # on the GPU when there is one
     model = create_model(cfg['arch'], n_out, cfg['pretrained'])
     opt = cfg['optimizer']
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(Adam, decouple_wd=True), lr=opt['lr'], wd=opt['weight_decay'])

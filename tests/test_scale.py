@@ -62,7 +62,7 @@ def fake_gpu_cluster(tmp_path):
 def test_fake_gpus_two_at_a_time_distinct_devices_same_tables(reference, synth_aspect, tmp_path, fake_gpu_cluster):
     out = tmp_path/'ray'
     r = study(synth_aspect, out, '--scheduler', f'ray:{fake_gpu_cluster}', '--gpus-per-fold', '1', *ONE)
-    assert 'grid on ray:' in r.stdout and 'done 6' in r.stderr
+    assert 'folds trained on ray:' in r.stdout and 'done 6' in r.stderr
     rs = runs(out)
     assert len(rs) == 6 and {x['gpu'] for x in rs} == {'0', '1'}
     assert len({x['pid'] for x in rs}) == 6                      # each GPU fold in a fresh worker process
@@ -154,6 +154,6 @@ def test_slurm_script_runs_the_study_on_its_ray(reference, synth_aspect, tmp_pat
     env = {**ENV, 'PATH': f"{shims}:{ENV['PATH']}", 'SLURM_JOB_NODELIST': 'node1', 'SLURM_JOB_ID': '42', 'HOME': str(tmp_path)}
     r = subprocess.run(['bash', str(job)], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert 'grid on ray:' in r.stdout and not (tmp_path/'.ray'/'dfd-42.token').exists()   # the job's token is removed at the end
+    assert 'folds trained on ray:' in r.stdout and not (tmp_path/'.ray'/'dfd-42.token').exists()   # the job's token is removed at the end
     assert metrics(out) == metrics(reference)
     same_tables(reference, out)
