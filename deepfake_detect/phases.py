@@ -9,7 +9,6 @@ from __future__ import annotations
 import json, os, shutil, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from tqdm.auto import tqdm
 from .config import *
 from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm
 from .data import load_index
@@ -343,11 +342,12 @@ def known_phases(phases, preset=None, sets=None, sel=None):
 
 def train_ahead(phases, data_dir, out, preset, sets, sel, opts, board, progress=True):
     "Train every unfinished fold of the `phases` known now as one grid; `({phase: folds trained for it}, the grid's record)`. A config in several phases counts for the first."
-    exps, trained = {}, {}
+    exps, trained, seen = {}, {}, set()
     for p, cfgs in known_phases(phases, preset, sets, sel).items():
         trained[p] = 0
         for n, (c, home) in _configs(p, cfgs, out).items():
-            if any(config_id(c) == config_id(e[0]) for e in exps.values()): continue
+            if home.name in seen: continue   # the home's name is the config id
+            seen.add(home.name)
             exps[n] = (c, home)
             trained[p] += sum(not fold_done(home/f'fold_{k}') for k in range(c['n_folds']))
     return trained, run_grid(exps, data_dir, out, opts, board, progress)

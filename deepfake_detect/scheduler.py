@@ -126,28 +126,22 @@ def run_ray(tasks, opts, board):
     fn = ray.remote(num_cpus=c, num_gpus=g, max_calls=1 if g else 0, max_retries=0)(_fold_task)   # GPU tasks: a fresh worker each
     if env: fn = fn.options(runtime_env=dict(env_vars=env))
     queue, pending, done, failed, retried = list(tasks), {}, 0, {}, 0
+    limit = dict(raised=opts['max_retries'], lost=SYSTEM_RETRIES)
+    def submit(t, tries): pending[fn.remote(str(t[1]), t[2], c)] = (t, tries); board.start(t)
     try:
         while queue or pending:
-            while queue and len(pending) < _slots(ray, opts):
-                t = queue.pop(0)
-                pending[fn.remote(str(t[1]), t[2], c)] = (t, 0, 0)
-                board.start(t)
+            while queue and len(pending) < _slots(ray, opts): submit(queue.pop(0), dict(raised=0, lost=0))
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
             for ref in ready:
-                t, n_raise, n_lost = pending.pop(ref)
+                t, tries = pending.pop(ref)
                 try: r = ray.get(ref)
-                except ray.exceptions.RayTaskError as e:   # the fold raised
-                    why = f'{type(e.cause).__name__}: {e.cause}' if e.cause is not None else str(e).splitlines()[0]
-                    if n_raise < opts['max_retries']:
+                except ray.exceptions.RayError as e:
+                    if isinstance(e, ray.exceptions.RayTaskError):   # the fold raised
+                        kind, why = 'raised', f'{type(e.cause).__name__}: {e.cause}' if e.cause is not None else str(e).splitlines()[0]
+                    else: kind, why = 'lost', f'{type(e).__name__} (worker lost)'   # killed, out of memory, node lost
+                    if tries[kind] < limit[kind]:
                         board.retry(t, why); retried += 1
-                        pending[fn.remote(str(t[1]), t[2], c)] = (t, n_raise + 1, n_lost); board.start(t)
-                    else: board.fail(t, why); failed[label(t)] = why
-                    continue
-                except ray.exceptions.RayError as e:       # the worker died: killed, out of memory, node lost
-                    why = f'{type(e).__name__} (worker lost)'
-                    if n_lost < SYSTEM_RETRIES:
-                        board.retry(t, why); retried += 1
-                        pending[fn.remote(str(t[1]), t[2], c)] = (t, n_raise, n_lost + 1); board.start(t)
+                        submit(t, tries | {kind: tries[kind] + 1})
                     else: board.fail(t, why); failed[label(t)] = why
                     continue
                 board.end(t, r); done += r['status'] == 'done'
