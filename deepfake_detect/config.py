@@ -80,6 +80,7 @@ SCHEMA = {
     'face_fallback':           Key(str, 'center', 'face view, no face found: centre crop, or drop the image', choices=('center', 'drop')),
     # keys added later: part of a config's id only when set, so the results of earlier configs keep their ids
     'precision':               Key(str, 'auto', 'arithmetic on a GPU: auto = bf16 mixed precision (fp16 where the GPU lacks bf16) and channels-last timm models; fp32 = plain. CPU runs are always fp32', choices=('auto', 'fp32'), ident='set'),
+    'equivalence_margin':      Key(float, 0.02, 'the study\'s margin for "no effect": a Δ counts as equivalent to 0 only when its interval lies inside ±margin (TOST)', lo=0.001, hi=0.5, ident=False),
     'budget_s':                Key(float, None, 'anomaly training: train for this many seconds of wall-clock time (the schedule follows the time) instead of `epochs`', lo=1.0, nullable=True, ident='set'),
 }
 

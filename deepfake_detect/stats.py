@@ -10,7 +10,7 @@ import numpy as np
 from scipy import stats as sst
 
 # %% auto #0
-__all__ = ['auc_stat', 'auc_ci', 'mean_ci', 'corrected_ttest', 'delong', 'delta_auc_ci', 'holm']
+__all__ = ['auc_stat', 'auc_ci', 'mean_ci', 'corrected_ttest', 'delong', 'tost', 'delta_auc_ci', 'holm']
 
 # %% ../nbs/05a_stats.ipynb #e178bebc
 def auc_stat(pos, neg, axis=-1):
@@ -26,16 +26,16 @@ def auc_ci(score, label, n_boot=2000, level=.95, seed=0):
     return float(ci.low), float(ci.high)
 
 # %% ../nbs/05a_stats.ipynb #934f235b
-def mean_ci(x, level=.95):
-    "Mean, std (ddof 1), n and the `level` t-interval of the mean of `x` (NaNs dropped)."
+def mean_ci(x, level=.95, ratio=0.):
+    "Mean, std (ddof 1), n and the `level` t-interval of the mean of `x` (NaNs dropped); `ratio` = n_test / n_train gives Nadeau–Bengio's corrected variance."
     x = np.asarray(x, np.float64)
     x = x[~np.isnan(x)]
     n = len(x)
     if n == 0: return dict(mean=np.nan, std=np.nan, n=0, ci_low=np.nan, ci_high=np.nan)
     m, s = float(x.mean()), float(x.std(ddof=1)) if n > 1 else np.nan
-    if n > 1 and s > 0: lo, hi = sst.ttest_1samp(x, 0).confidence_interval(level)
-    else: lo, hi = (m, m) if n > 1 else (np.nan, np.nan)   # all folds equal: the interval is the point
-    return dict(mean=m, std=s, n=n, ci_low=float(lo), ci_high=float(hi))
+    if n < 2: return dict(mean=m, std=s, n=n, ci_low=np.nan, ci_high=np.nan)
+    half = float(sst.t.ppf((1 + level) / 2, n - 1) * s * np.sqrt(1 / n + ratio))   # all folds equal: the interval is the point
+    return dict(mean=m, std=s, n=n, ci_low=m - half, ci_high=m + half)
 
 # %% ../nbs/05a_stats.ipynb #0e492700
 def corrected_ttest(a, b, n_train, n_test, level=.95):
@@ -43,13 +43,13 @@ def corrected_ttest(a, b, n_train, n_test, level=.95):
     d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     d = d[~np.isnan(d)]
     k = len(d)
-    if k < 2: return dict(delta=float(d.mean()) if k else np.nan, ci_low=np.nan, ci_high=np.nan, t=np.nan, p=np.nan, df=k - 1)
+    if k < 2: return dict(delta=float(d.mean()) if k else np.nan, ci_low=np.nan, ci_high=np.nan, t=np.nan, p=np.nan, se=np.nan, df=k - 1)
     m = float(d.mean())
     se = float(np.sqrt((1 / k + n_test / n_train) * d.var(ddof=1)))
-    if se == 0: return dict(delta=m, ci_low=m, ci_high=m, t=np.nan, p=1.0 if m == 0 else 0.0, df=k - 1)  # every fold moved alike
+    if se == 0: return dict(delta=m, ci_low=m, ci_high=m, t=np.nan, p=1.0 if m == 0 else 0.0, se=0., df=k - 1)  # every fold moved alike
     t = m / se
     half = float(sst.t.ppf((1 + level) / 2, k - 1) * se)
-    return dict(delta=m, ci_low=m - half, ci_high=m + half, t=float(t), p=float(2 * sst.t.sf(abs(t), k - 1)), df=k - 1)
+    return dict(delta=m, ci_low=m - half, ci_high=m + half, t=float(t), p=float(2 * sst.t.sf(abs(t), k - 1)), se=se, df=k - 1)
 
 # %% ../nbs/05a_stats.ipynb #7c1eae1f
 def _placements(y, s):
@@ -64,14 +64,22 @@ def _placements(y, s):
 def delong(label, s1, s2, level=.95):
     "DeLong's test of AUC(`s1`) vs AUC(`s2`) on the same images: both AUCs, Δ = AUC1 − AUC2, its `level` interval, z and two-sided p."
     y = np.asarray(label).astype(bool)
-    if y.all() or not y.any(): return dict(auc1=np.nan, auc2=np.nan, delta=np.nan, ci_low=np.nan, ci_high=np.nan, z=np.nan, p=np.nan)
+    if y.all() or not y.any(): return dict(auc1=np.nan, auc2=np.nan, delta=np.nan, ci_low=np.nan, ci_high=np.nan, z=np.nan, p=np.nan, se=np.nan)
     (a10, a01, A), (b10, b01, B) = (_placements(y, np.asarray(s, np.float64)) for s in (s1, s2))
     d10, d01 = a10 - b10, a01 - b01
     var = d10.var(ddof=1) / len(d10) + d01.var(ddof=1) / len(d01)
     delta, se = A - B, float(np.sqrt(var))
-    if se == 0: return dict(auc1=A, auc2=B, delta=delta, ci_low=delta, ci_high=delta, z=np.nan, p=1.0 if delta == 0 else 0.0)
+    if se == 0: return dict(auc1=A, auc2=B, delta=delta, ci_low=delta, ci_high=delta, z=np.nan, p=1.0 if delta == 0 else 0.0, se=0.)
     z, half = delta / se, float(sst.norm.ppf((1 + level) / 2) * se)
-    return dict(auc1=A, auc2=B, delta=delta, ci_low=delta - half, ci_high=delta + half, z=float(z), p=float(2 * sst.norm.sf(abs(z))))
+    return dict(auc1=A, auc2=B, delta=delta, ci_low=delta - half, ci_high=delta + half, z=float(z), p=float(2 * sst.norm.sf(abs(z))), se=se)
+
+# %% ../nbs/05a_stats.ipynb #45a5c392
+def tost(delta, se, margin, df=None):
+    "p-value of the two one-sided tests that Δ lies within ±`margin`, from Δ, its standard error `se` and degrees of freedom `df` (None: normal)."
+    if any(v is None or np.isnan(v) for v in (delta, se)) or not margin > 0: return np.nan
+    if se == 0: return 0.0 if abs(delta) < margin else 1.0
+    d = sst.norm if df is None else sst.t(df)
+    return float(max(d.sf((delta + margin) / se), d.cdf((delta - margin) / se)))
 
 # %% ../nbs/05a_stats.ipynb #b279684b
 def delta_auc_ci(label, s1, s2, n_boot=2000, level=.95, seed=0):
