@@ -188,6 +188,7 @@ def fold_rows(exp_dir):
         m = json.loads(f.read_text())
         r = {k: m[k] for k in SCALARS} | dict(fold=m['fold'], val_acc=m['holdout']['acc'], test_acc=m['test']['acc'],
                                                val_source_auc_var=m['holdout']['source_auc_var'], test_source_auc_var=m['test']['source_auc_var'])
+        r['val_source_auc_std'] = float(np.sqrt(r['val_source_auc_var']))   # the plan's 'variance' is a standard deviation (its example: 0.98 and 0.82 give 0.08)
         if 'auc_face' in m['test']: r |= dict(val_auc_face=m['holdout']['auc_face'], test_auc_face=m['test']['auc_face'])
         r |= {f'test_auc_{s}': v for s, v in m['test']['source_auc'].items()} | {f'val_auc_{s}': v for s, v in m['holdout']['source_auc'].items()}
         r |= dict(n_train=m['train']['n'], n_holdout=m['holdout']['n'])

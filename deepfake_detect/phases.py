@@ -10,7 +10,8 @@ import json, os, shutil, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .config import *
-from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm
+from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm, tost
+from .conclusions import MARGIN, letterbox_shortcut
 from .data import load_index
 from .preprocessing import build_cache
 from .models import create_model, n_params
@@ -20,11 +21,11 @@ from .scheduler import sched_opts, run_grid, Board, GridError
 from .cv import summarize, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
-__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN', 'parse_phases',
-           'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds', 'with_holm',
-           'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'scaling_table',
-           'final_table', 'select_phase2', 'select_top', 'run_phase', 'known_phases', 'train_ahead', 'show_table',
-           'explain_phase', 'run_study']
+__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
+           'parse_phases', 'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds',
+           'compare_all', 'with_holm', 'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table',
+           'pair_table', 'scaling_table', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'known_phases',
+           'train_ahead', 'show_table', 'explain_phase', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -82,22 +83,32 @@ def phase_experiments(phase, preset=None, sets=None, sel=None):
     return {a: cfg(a, plan['frac']) for a in top}
 
 # %% ../nbs/05_phases.ipynb #ba45aaff
-def exp_summary(rows):
-    "An experiment's fold rows, summarized: AUC mean, std and t-interval; mean train/val gap, per-source AUC variance and test AUC."
-    ci = mean_ci(rows.val_auc)
-    return {'AUC': ci['mean'], 'auc_std': ci['std'], 'auc_low': ci['ci_low'], 'auc_high': ci['ci_high'], 'folds': ci['n'],
-            'Train/Val Gap': rows.gap.mean(), 'Per-Source AUC Variance': rows.val_source_auc_var.mean(), 'test_auc': rows.test_auc.mean()}
+def _spread(rows):
+    "Per-fold standard deviation of the per-source AUCs (older fold rows: from their variance)."
+    return rows.val_source_auc_std if 'val_source_auc_std' in rows else np.sqrt(rows.val_source_auc_var)
 
-def compare_folds(a, b, col='val_auc'):
-    "Δ = `b` − `a` of two experiments' fold rows on the same folds (column `col`): corrected resampled t-test."
+def exp_summary(rows):
+    "An experiment's fold rows, summarized: AUC mean, std and corrected t-interval; mean train/val gap, per-source AUC spread (std) and test AUC."
+    ci = mean_ci(rows.val_auc, ratio=(rows.n_holdout / rows.n_train).mean())   # Nadeau–Bengio: the folds' training sets overlap
+    return {'AUC': ci['mean'], 'auc_std': ci['std'], 'auc_low': ci['ci_low'], 'auc_high': ci['ci_high'], 'folds': ci['n'],
+            'Train/Val Gap': rows.gap.mean(), 'Per-Source AUC Variance': _spread(rows).mean(), 'test_auc': rows.test_auc.mean()}
+
+def compare_folds(a, b, col='val_auc', sfx='', margin=MARGIN):
+    "Δ = `b` − `a` of two experiments' fold rows on the same folds (column `col`): corrected resampled t-test and TOST within ±`margin`; keys end in `sfx`."
+    if col == 'val_source_auc_std': a, b = (x.assign(val_source_auc_std=_spread(x)) for x in (a, b))
     m = a.merge(b, on='fold', suffixes=('_a', '_b'))
     r = corrected_ttest(m[f'{col}_b'], m[f'{col}_a'], n_train=m.n_train_a.mean(), n_test=m.n_holdout_a.mean())
-    return {'Δ': r['delta'], 'ci_low': r['ci_low'], 'ci_high': r['ci_high'], 'p': r['p']}
+    return {'Δ' + sfx: r['delta'], 'ci_low' + sfx: r['ci_low'], 'ci_high' + sfx: r['ci_high'], 'p' + sfx: r['p'],
+            'p_eq' + sfx: tost(r['delta'], r['se'], margin, r['df'])}
+
+def compare_all(a, b, margin=MARGIN):
+    "AUC, train/val gap (`_gap`) and per-source AUC spread (`_var`) of `b` against `a`, each tested fold by fold."
+    return compare_folds(a, b, margin=margin) | compare_folds(a, b, 'gap', '_gap', margin) | compare_folds(a, b, 'val_source_auc_std', '_var', margin) | {'margin': margin}
 
 def with_holm(df):
-    "`df` with `p_holm` (Holm over its `p` column) beside `p`."
+    "`df` with `<p>_holm` beside each p-value column (`p`, `p_eq`, `p_gap`, …): Holm over the table, per column."
     if 'p' not in df: df['p'] = np.nan
-    df['p_holm'] = holm(df.p)
+    for c in [c for c in df.columns if (c == 'p' or c.startswith(('p_eq', 'p_gap', 'p_var'))) and not c.endswith('_holm')]: df[f'{c}_holm'] = holm(df[c])
     return df
 
 # %% ../nbs/05_phases.ipynb #c6949597
@@ -115,7 +126,7 @@ def rows_table(plan, cfgs, dirs):
         r = {'Experiment': labels.get(n, n), 'Model': c['arch'], 'Params': arch_params(c['arch']), 'experiment': n, 'config_id': config_id(c),
              'size_px': c['size'], 'view': c['view'], 'augment': c['augment'], 'norm': c['norm'],
              'pretrained': c['pretrained'] or 'none (trained from scratch)'} | exp_summary(R[n])
-        if n != ref: r |= compare_folds(R[ref], R[n]) | {'delta_of': f'{labels.get(n, n)} − {labels.get(ref, ref)}, fold held-out AUC'}
+        if n != ref: r |= compare_all(R[ref], R[n], cfgs[ref]['equivalence_margin']) | {'delta_of': f'{labels.get(n, n)} − {labels.get(ref, ref)}, fold held-out AUC'}
         out.append(r)
     return with_holm(pd.DataFrame(out))
 
@@ -139,13 +150,20 @@ def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=Fal
         if bar is not None: bar.update(1)
     return dest
 
+TEST1_VIEWS = ('letterbox', 'bars')   # the re-evaluations of 2A Test 1: matched geometry, and its control (the same bars, geometry as trained)
+
 def letterbox_table(plan, cfgs, dirs):
-    "2A Test 1: standard vs letterboxed evaluation of the same checkpoints; Δ = letterboxed − standard."
+    "2A Test 1: the same checkpoints evaluated standard, letterboxed and with the bars drawn (control); Δs against standard, and letterboxed − bars."
     (n, d), = dirs.items()
-    std, lb = fold_rows(d), fold_rows(Path(d)/'letterbox')
-    rows = [{'Experiment': 'Original images (standard eval)', 'eval_view': cfgs[n]['view']} | exp_summary(std),
-            {'Experiment': 'Matched geometry (letterboxed real images)', 'eval_view': 'letterbox'} | exp_summary(lb) | compare_folds(std, lb)
-            | {'delta_of': 'letterboxed − standard, same checkpoints, fold held-out AUC'}]
+    std, lb, bars = fold_rows(d), fold_rows(Path(d)/'letterbox'), fold_rows(Path(d)/'bars')
+    m = cfgs[n]['equivalence_margin']
+    rows = [{'Experiment': 'Original images (standard eval)', 'arm': 'standard', 'eval_view': cfgs[n]['view']} | exp_summary(std),
+            {'Experiment': 'Matched geometry (letterboxed real images)', 'arm': 'letterbox', 'eval_view': 'letterbox'} | exp_summary(lb) | compare_all(std, lb, m)
+            | {'delta_of': 'letterboxed − standard, same checkpoints, fold held-out AUC'},
+            {'Experiment': 'Control: the same bars drawn, geometry as trained', 'arm': 'bars', 'eval_view': 'bars'} | exp_summary(bars) | compare_all(std, bars, m)
+            | {'delta_of': 'bars drawn − standard, same checkpoints, fold held-out AUC'},
+            {'Experiment': 'Geometry alone (letterboxed − bars drawn)', 'arm': 'geometry', 'eval_view': 'letterbox vs bars'} | compare_all(bars, lb, m)
+            | {'delta_of': 'letterboxed − bars drawn, same checkpoints, fold held-out AUC'}]
     return with_holm(pd.DataFrame(rows).assign(experiment=n, config_id=config_id(cfgs[n]), size_px=cfgs[n]['size'], Model=cfgs[n]['arch']))
 
 # %% ../nbs/05_phases.ipynb #0f27569e
@@ -153,34 +171,37 @@ def holdout_table(plan, cfgs, dirs):
     "2A Test 3: held-out vs in-source AUC per fake source, Δ with corrected-t and bootstrap intervals."
     ref = plan['ref']
     base, bp = fold_rows(dirs[ref]), pooled(dirs[ref])
+    s0 = exp_summary(base)
     rows = [{'Experiment': 'Baseline', 'Held-out Source': 'none (baseline)', 'Train Sources': 'All', 'Held-out AUC': np.nan,
-             'In-Source AUC': base.val_auc.mean(), 'experiment': ref}]
+             'In-Source AUC': base.val_auc.mean(), 'auc_low': s0['auc_low'], 'auc_high': s0['auc_high'], 'experiment': ref}]
     for n, c in cfgs.items():
         s = c['holdout_source']
         if not s: continue
         hr, hp = fold_rows(dirs[n]), pooled(dirs[n])
         col = f'val_auc_{s}'
-        ct = compare_folds(hr.assign(**{col: hr[col]}), base, col)   # Δ = in-source (baseline) − held-out
+        ct = compare_folds(hr.assign(**{col: hr[col]}), base, col, margin=cfgs[ref]['equivalence_margin'])   # Δ = in-source (baseline) − held-out
         m = bp.merge(hp[['path', 'prob']], on='path', suffixes=('', '_hold'))
         m = m[(m.label == 0) | (m.source == s)]
         lo, hi = delta_auc_ci(m.label, m.prob, m.prob_hold)
         tr = hp[hp.source != s]
         rows.append({'Experiment': f'Holdout {s}', 'Held-out Source': s,
                      'Train Sources': ', '.join(sorted(set(bp.source) - {s})), 'Held-out AUC': hr[col].mean(), 'In-Source AUC': base[col].mean(),
-                     'Δ (In-Source - Held-out)': ct['Δ'], 'ci_low': ct['ci_low'], 'ci_high': ct['ci_high'], 'p': ct['p'],
+                     'Δ (In-Source - Held-out)': ct['Δ'], 'ci_low': ct['ci_low'], 'ci_high': ct['ci_high'], 'p': ct['p'], 'p_eq': ct['p_eq'],
+                     'margin': cfgs[ref]['equivalence_margin'],
                      'boot_low': lo, 'boot_high': hi, 'trained_sources_auc': safe_auc(tr.label, tr.prob), 'experiment': n,
                      'delta_of': f'baseline − holdout model, AUC on real ∪ {s}, fold held-out images'})
     return with_holm(pd.DataFrame(rows))
 
 # %% ../nbs/05_phases.ipynb #910601a2
 def pair_table(plan, cfgs, dirs):
-    "2B–2E: per model, the AUC of arm A and arm B, Δ = B − A (corrected t-test), both arms' gaps and per-source variances."
+    "2B–2E: per model, the AUC of arm A and arm B with their intervals, Δ = B − A (corrected t-test, TOST), both arms' gaps and per-source spreads with the same tests."
     (ca, cb), out = plan['columns'], []
     ga, gb = plan.get('gap_columns', ['gap_a', 'gap_b'])
     for model, (a, b) in plan['pairs'].items():
         ra, rb = fold_rows(dirs[a]), fold_rows(dirs[b])
         sa, sb = exp_summary(ra), exp_summary(rb)
-        r = {'Model': model, ca: sa['AUC'], cb: sb['AUC']} | compare_folds(ra, rb) | {
+        r = {'Model': model, ca: sa['AUC'], cb: sb['AUC'], 'auc_low_a': sa['auc_low'], 'auc_high_a': sa['auc_high'],
+             'auc_low_b': sb['auc_low'], 'auc_high_b': sb['auc_high']} | compare_all(ra, rb, cfgs[a]['equivalence_margin']) | {
              ga: sa['Train/Val Gap'], gb: sb['Train/Val Gap'], 'var_a': sa['Per-Source AUC Variance'], 'var_b': sb['Per-Source AUC Variance'],
              'auc_std_a': sa['auc_std'], 'auc_std_b': sb['auc_std'], 'exp_a': a, 'exp_b': b, 'size_px_a': cfgs[a]['size'], 'size_px_b': cfgs[b]['size'],
              'delta_of': f'{cb} − {ca}, fold held-out AUC'}
@@ -203,11 +224,14 @@ def scaling_table(plan, cfgs, dirs, sel):
         for f, n in names.items():
             s = exp_summary(fold_rows(dirs[n]))
             ens[f] = ensemble(dirs[n])
-            r |= {f'{round(f * 100)}% Data AUC': s['AUC'], f'auc_std_{round(f * 100)}': s['auc_std'], f'test_auc_{round(f * 100)}': safe_auc(ens[f].label, ens[f].prob)}
+            r |= {f'{round(f * 100)}% Data AUC': s['AUC'], f'auc_std_{round(f * 100)}': s['auc_std'], f'auc_low_{round(f * 100)}': s['auc_low'],
+                  f'auc_high_{round(f * 100)}': s['auc_high'], f'test_auc_{round(f * 100)}': safe_auc(ens[f].label, ens[f].prob)}
         lo_f, hi_f = fr[0], fr[-1]
         m = ens[lo_f].merge(ens[hi_f][['path', 'prob']], on='path', suffixes=('_lo', '_hi'))
         d = delong(m.label, m.prob_hi, m.prob_lo)
+        mg = cfgs[names[hi_f]]['equivalence_margin']
         r |= {f'Δ ({round(hi_f * 100)}% - {round(lo_f * 100)}%)': d['delta'], 'ci_low': d['ci_low'], 'ci_high': d['ci_high'], 'p': d['p'],
+              'p_eq': tost(d['delta'], d['se'], mg), 'margin': mg,
               'delta_of': f'test AUC of the fold ensemble, {round(hi_f * 100)}% − {round(lo_f * 100)}% (DeLong)', 'test_images': len(m)}
         out.append(r)
     return with_holm(pd.DataFrame(out))
@@ -231,7 +255,8 @@ def final_table(plan, cfgs, dirs, sel, out):
         if a != top[0]:
             m = ens[top[0]].merge(e[['path', 'prob']], on='path', suffixes=('_ref', ''))
             d = delong(m.label, m.prob, m.prob_ref)
-            r |= {'Δ': d['delta'], 'ci_low': d['ci_low'], 'ci_high': d['ci_high'], 'p': d['p'], 'delta_of': f'test AUC, {a} − {top[0]} (DeLong)'}
+            r |= {'Δ': d['delta'], 'ci_low': d['ci_low'], 'ci_high': d['ci_high'], 'p': d['p'], 'p_eq': tost(d['delta'], d['se'], cfgs[a]['equivalence_margin']),
+                  'margin': cfgs[a]['equivalence_margin'], 'delta_of': f'test AUC, {a} − {top[0]} (DeLong)'}
         rows.append(r)
     tab = with_holm(pd.DataFrame(rows))
     for r in tab.to_dict('records'):   # each final model's card, with its Holm-adjusted Δ; a card that fails is reported, never stops the study
@@ -243,16 +268,17 @@ def final_table(plan, cfgs, dirs, sel, out):
 RULE_PHASE2 = ("Among the Phase 2 conditions trained for both SimpleCNN and ResNet18 (2B–2E: resolution, face crop, augmentation), "
                "choose the one with the highest fold-validation AUC (mean over folds of each fold's held-out AUC, averaged over the two models; "
                "the test set is never read). Exact ties go to the cheaper condition (smaller images, no augmentation). If 2A Test 1 found a "
-               "significant letterbox drop (Δ < 0, Holm p < 0.05), the model uses the images' geometry: conditions whose view keeps the "
+               "geometry shortcut (a significant letterbox drop that also exceeds the drop of its bars control, both Holm p < 0.05, from a model "
+               "whose AUC interval lies above 0.5), the model uses the images' geometry: conditions whose view keeps the "
                "geometry visible (squish, letterbox) are excluded and only geometry-free views (face crop, square crop) remain.")
 GEOMETRY_VIEWS = ('squish', 'letterbox')
 
 def select_phase2(cfgs, aucs, letterbox=None, alpha=.05):
     "The best Phase 2 setting by `RULE_PHASE2`, from 2B–2E experiments `cfgs`, their fold-validation AUCs `aucs` and the 2A Test 1 table `letterbox`."
     shortcut = dict(significant=False, note='2A Test 1 not run')
-    if letterbox is not None:
-        r = letterbox.iloc[-1]
-        shortcut = dict(delta=float(r['Δ']), p=float(r['p']), p_holm=float(r['p_holm']), significant=bool(r['Δ'] < 0 and r['p_holm'] < alpha))
+    if letterbox is not None:   # the conclusions' rule: a drop beyond what the bars alone cause, from a model above chance
+        found, r = letterbox_shortcut(letterbox)
+        shortcut = dict(delta=float(r['Δ']), p=float(r['p']), p_holm=float(r['p_holm']), significant=found)
     cond = {}
     for n, c in cfgs.items():
         key = (c['size'], c['view'], c['augment'])
@@ -322,7 +348,8 @@ def run_phase(phase, data_dir, out, preset=None, sets=None, sel=None, board=None
     for c, home in exps.values(): summarize(home)
     dirs = {n: link_exp(out, phase, n, c) for n, c in cfgs.items()}
     if plan['kind'] == 'letterbox':
-        for n, c in cfgs.items(): reeval(dirs[n], c, data_dir, out, 'letterbox', progress=progress)
+        for n, c in cfgs.items():
+            for v in TEST1_VIEWS: reeval(dirs[n], c, data_dir, out, v, progress=progress)
     kind = plan['kind']
     tab = TABLES[kind](plan, cfgs, dirs) if kind in TABLES else (scaling_table(plan, cfgs, dirs, sel) if kind == 'scaling' else final_table(plan, cfgs, dirs, sel, out))
     tab.insert(0, 'phase', phase)

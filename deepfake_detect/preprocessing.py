@@ -15,7 +15,7 @@ from .config import save_atomic, save_json, pmap, known_warnings, log
 from .data import read_image, ImageReadError
 
 # %% auto #0
-__all__ = ['VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'letterbox', 'face_crop', 'detect_faces',
+__all__ = ['VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'letterbox', 'bars', 'face_crop', 'detect_faces',
            'files_key', 'face_boxes', 'view_image', 'build_cache', 'face_stats', 'fallback_test', 'get_transforms',
            'real_stats', 'apply_tfms']
 
@@ -42,6 +42,13 @@ def letterbox(img, sz, fill=(0, 0, 0)):
     x0, y0, nw, nh = letterbox_rect(*img.size, sz)
     out = Image.new('RGB', (sz, sz), fill)
     out.paste(img.resize((nw, nh), Image.BILINEAR), (x0, y0))
+    return out
+
+def bars(img, sz, fill=(0, 0, 0)):
+    "`img` squished to `sz`, with the letterbox's padding bars drawn over it: bars as in `letterbox`, geometry as in `squish` (2A Test 1's control)."
+    x0, y0, nw, nh = letterbox_rect(*img.size, sz)
+    out = Image.new('RGB', (sz, sz), fill)
+    out.paste(squish(img, sz).crop((x0, y0, x0 + nw, y0 + nh)), (x0, y0))
     return out
 
 def face_crop(img, box, sz, margin=0.3):
@@ -95,7 +102,7 @@ def face_boxes(df, root, cache_dir, progress=True):
     return boxes.set_index(df.index)
 
 # %% ../nbs/02_preprocessing.ipynb #636e6836
-VIEWS = {'squish': squish, 'square': square_crop, 'letterbox': letterbox}  # and 'face', which needs a box
+VIEWS = {'squish': squish, 'square': square_crop, 'letterbox': letterbox, 'bars': bars}  # and 'face', which needs a box; 'bars' is for re-evaluation only
 
 def view_image(img, sz, view, box=None, margin=0.3):
     "`img` in `view` at `sz` px; `box` is the face box of the `face` view (None or NaN: the square-crop fallback)."
