@@ -310,6 +310,7 @@ def make_bad_corpus(dest):
             'UPPER.JPEG': 'RGB', 'odd.webp': 'RGB', 'bomb.png': 'decompression bomb'}
 
 # %% ../nbs/01_data.ipynb #1118daff
+from scipy.stats import mannwhitneyu
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
@@ -327,11 +328,11 @@ def meta_features(df):
     return X.astype(float)
 
 def shortcut_probe(df, n_splits=5, seed=42, n_boot=2000):
-    "Group-aware CV AUC of metadata-only classifiers predicting the label, with a 95% interval; plus each feature's own AUC."
+    "Group-aware CV AUC of metadata-only classifiers predicting the label, with a 95% interval and a p-value (Mann–Whitney, AUC > 0.5, Bonferroni over the models); plus each feature's own AUC."
     X, d = meta_features(df), df[df.ok]
     y, groups = d.label.to_numpy(), d.group.to_numpy()
     single = {c: max(roc_auc_score(y, X[c]), 1 - roc_auc_score(y, X[c])) if X[c].nunique() > 1 and len(set(y)) == 2 else 0.5 for c in X}
-    nan = lambda note: dict(auc=float('nan'), ci=[float('nan')] * 2, models={}, features=single, note=note)
+    nan = lambda note: dict(auc=float('nan'), ci=[float('nan')] * 2, p=float('nan'), models={}, features=single, note=note)
     if len(set(y)) < 2: return nan(f'only one class among the readable images ({len(y)} images, label {set(y)})')
     n_grp = pd.Series(groups).groupby(y).nunique()
     n_splits = min(n_splits, int(n_grp.min()))
@@ -344,7 +345,8 @@ def shortcut_probe(df, n_splits=5, seed=42, n_boot=2000):
         oof[name] = cross_val_predict(m, X, y, groups=groups, cv=cv, method='predict_proba')[:, 1]
         aucs[name] = float(roc_auc_score(y, oof[name]))
     best = max(aucs, key=aucs.get)
-    return dict(auc=aucs[best], ci=list(auc_ci(oof[best], y, n_boot, seed=seed)), model=best, models=aucs,
+    p = mannwhitneyu(oof[best][y == 1], oof[best][y == 0], alternative='greater').pvalue   # AUC > 0.5, one-sided
+    return dict(auc=aucs[best], ci=list(auc_ci(oof[best], y, n_boot, seed=seed)), p=float(min(1., len(models) * p)), model=best, models=aucs,
                 features=dict(sorted(single.items(), key=lambda kv: -kv[1])), note='')
 
 # %% ../nbs/01_data.ipynb #a4ed17ab
@@ -431,7 +433,7 @@ def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=Non
     save_atomic(out_dir/'audit.png', lambda p: fig.savefig(p, format='png', dpi=90))
     save_atomic(out_dir/'broken.csv', lambda p: t['broken'].to_csv(p, index=False))
     summary = dict(files=len(df), ok=int(df.ok.sum()), broken=int((~df.ok).sum()), groups=int(df[df.ok].group.nunique()),
-                   sources=t['sources'].reset_index().to_dict('records'), probe_auc=pr['auc'], probe_auc_ci=pr['ci'],
+                   sources=t['sources'].reset_index().to_dict('records'), probe_auc=pr['auc'], probe_auc_ci=pr['ci'], probe_p=pr['p'],
                    probe_note=pr['note'], probe_models=pr['models'], probe_features=pr['features'], group_sizes=g,
                    merges={r: int(n) for r, n in (merges.reason.value_counts().items() if merges is not None else [])})
     if faces is not None: summary['face_fallback'] = {k: v for k, v in faces.items() if k != 'table'}
