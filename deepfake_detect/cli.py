@@ -227,10 +227,11 @@ def cmd_predict(a):
     out = Path(a.out)
     save_atomic(out, lambda p: df.to_csv(p, index=False))
     save_json(dict(model=str(Path(a.model).resolve()), detector=repr(det), inputs=[str(i) for i in a.images], images=len(df),
-                   failed=int((df.error != '').sum()), decisions=df[df.error == ''].decision.value_counts().to_dict(), calibration=op),
+                   failed=int((df.error != '').sum()), decisions=df[df.error == ''].decision.value_counts().to_dict(),
+                   calibration={k: v for k, v in op.items() if k != 'reals'}),
               out.with_suffix('.json'))
     print(summarize_preds(df))
-    print(f"predictions: {out}  (threshold and counts: {out.with_suffix('.json')})")
+    print(f"predictions: {out}  (decision rule and counts: {out.with_suffix('.json')})")
     if (df.error != '').any(): sys.exit(1)   # the rows are written; the status says that some files failed
     return df
 
@@ -247,17 +248,21 @@ def _demo_data(dest, kind, n):
 
 def _step(i, n, what): print(f'\n== {i}/{n} {what}')
 
-def study_headlines(tabs, sel):
-    "A few lines on what the study found: Phase 1, the letterbox test, the choices made, the final test AUC."
-    f = lambda v: f'{v:.3f}'
-    p1, lb, fin = tabs['phase1'], tabs['phase2a_letterbox'].iloc[-1], tabs['phase4b']
-    ch, sig = sel['best_phase2']['chosen'], sel['best_phase2']['shortcut']['significant']
+def study_headlines(tabs, sel, audit=None):
+    "A few lines on what the study found, in the conclusions' words: Phase 1, the shortcut family, the choices made, the final models."
+    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, auc_text, recommended
+    p1, fin = tabs['phase1'], tabs['phase4b']
+    ch = sel['best_phase2']['chosen']
+    found, missed, untested = summary_lines(shortcut_summary(tabs, audit))
     return '\n'.join([
-        'Phase 1 (fold held-out AUC, mean ± std): ' + ', '.join(f"{r.Model} {f(r.AUC)} ± {f(r.auc_std)}" for r in p1.itertuples()),
-        f"2A Test 1, letterboxed: AUC {f(tabs['phase2a_letterbox'].AUC.iloc[0])} -> {f(lb.AUC)}, Δ {lb['Δ']:+.3f} [{f(lb.ci_low)}, {f(lb.ci_high)}], p = {lb.p:.2g}: " +
-        ('the model uses the geometry (aspect-ratio shortcut)' if sig else 'no significant geometry shortcut'),
+        'Phase 1 (fold held-out AUC, corrected 95% interval): ' + ', '.join(f"{r['Model']} {auc_text(r)}" for _, r in p1.iterrows()),
+        *[f'  {s}' for s in conclude('phase1', p1)[1:]],
+        'shortcuts found (Holm over the family of shortcut tests): ' + ('none' if not found else ''), *[f'  {s}' for s in found],
+        *(['looked for, not found (not evidence of absence):'] + [f'  {s}' for s in missed] if missed else []),
+        *(['not tested:'] + [f'  {s}' for s in untested] if untested else []),
         f"chosen for Phases 3-4: {ch['size']} px, view {ch['view']}, augment={ch['augment']}; top models {', '.join(sel['top_models']['chosen'])}",
-        '4B test AUC (fold ensemble, 95% bootstrap interval): ' + ', '.join(f"{r['Model']} {f(r['Test AUC'])} [{f(r['test_auc_low'])}, {f(r['test_auc_high'])}]" for _, r in fin.iterrows())])
+        '4B test AUC (fold ensemble, 95% bootstrap interval): ' + ', '.join(f"{r['Model']} {auc_text(r, 'Test AUC', 'test_auc_low', 'test_auc_high')}" for _, r in fin.iterrows()),
+        *[f'  {s}' for s in conclude('phase4b', fin)[1:]]])
 
 def cmd_demo(a):
     "The demo: the whole study (every phase) on a synthetic DFF-like dataset with the aspect shortcut (audited, split, studied), then the anomaly workflow on the synthetic cartoon set, then the report."
@@ -281,12 +286,14 @@ def cmd_demo(a):
         an = cmd_anomaly_score(argparse.Namespace(data_dir=cart, results=None, out=out, boot=2000, workers=a.workers))
         _step(5, 5, 'report')
         cmd_report(argparse.Namespace(results=out, out=None))
-        best, top = an['selected']['score'], tabs['phase4b'].Model.iloc[0]   # the detector chosen without the test anomalies
+        from deepfake_detect.conclusions import recommended
+        from deepfake_detect.data import probe_verdict
+        best, top = an['selected']['score'], recommended(tabs['phase4b'])   # chosen without the test anomalies / by fold-validation
         bs = an['scores'][best]
         lo, hi = au['probe_auc_ci']
         print(f"\n== demo finished in {time.time() - t0:.0f}s\n"
-              f"metadata-only probe AUC {au['probe_auc']:.3f} [{lo:.3f}, {hi:.3f}]: the planted aspect shortcut is visible without pixels\n"
-              f"{study_headlines(tabs, sel)}\n"
+              f"metadata-only probe (audit): {probe_verdict(dict(auc=au['probe_auc'], ci=[lo, hi], note=au['probe_note']))}\n"
+              f"{study_headlines(tabs, sel, au)}\n"
               f"anomaly detection: {best} (chosen on validation-only evidence), test AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
               f"open: {out/'report'/'index.html'}  (the report: study summary, 7 pages, anomaly)\n      {out/'audit'/'audit.html'}  (audit)\n"
               f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\n"
@@ -487,10 +494,10 @@ def parser():
     s.set_defaults(fn=cmd_explain)
 
     s = sub.add_parser('predict', help='call images real or fake with a final model (OUT/final/<model>) or a finished experiment, '
-                       'at a threshold calibrated on validation predictions for a false-positive rate')
+                       'by a rule calibrated on validation predictions for a false-positive rate')
     s.add_argument('model', help='OUT/final/<model> (written by Phase 4B, with its model card) or a finished experiment OUT/<phase>/<experiment>')
     s.add_argument('images', nargs='+', metavar='IMAGE', help='image files and/or folders (searched recursively)')
-    s.add_argument('--fpr', type=float, default=0.05, help='false-positive rate the threshold is calibrated for, on validation predictions (default 0.05)')
+    s.add_argument('--fpr', type=float, default=0.05, help='false-positive rate the decision is calibrated for: fake when every fold model scores the image above that share of its held-out reals (default 0.05)')
     s.add_argument('--out', default='preds.csv', help='CSV of predictions, one row per file (default preds.csv; the threshold goes beside it as .json)')
     s.add_argument('--bs', type=int, default=64, help='images per batch (default 64)')
     s.set_defaults(fn=cmd_predict)

@@ -19,24 +19,26 @@ from .conclusions import pval, peq
 
 # %% auto #0
 __all__ = ['PHASE_ARG', 'NEED', 'STYLE', 'results_dir', 'study_info', 'study_cmd', 'notice', 'say', 'guard', 'load_table',
-           'load_tables', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table', 'pub_style', 'save_fig',
-           'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas', 'load_index',
-           'data_root', 'load_splits', 'split_check', 'augmented', 'phase_section', 'explained', 'gradcam_section',
-           'OKABE_ITO']
+           'load_tables', 'load_audit', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table',
+           'pub_style', 'save_fig', 'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas',
+           'load_index', 'data_root', 'load_splits', 'split_check', 'augmented', 'phase_section', 'explained',
+           'gradcam_section', 'OKABE_ITO']
 
 # %% ../nbs/09a_pages.ipynb #f6d9fa3e
 PHASE_ARG = {'phase1': '1', 'phase2a_letterbox': '2a_letterbox', 'phase2a_norm': '2a_norm', 'phase2a_holdout': '2a_holdout',
              'phase2b': '2b', 'phase2c': '2c', 'phase2d': '2d', 'phase2e': '2e', 'phase3': '3', 'phase4a': '4a', 'phase4b': '4b'}
 
 # the columns each page reads: a table without them comes from an older version
-NEED = {'phase1': ['Experiment', 'AUC', 'auc_low', 'auc_high', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm'],
-        'phase2a_letterbox': ['Experiment', 'AUC', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm'],
+NEED = {'phase1': ['Experiment', 'AUC', 'auc_low', 'auc_high', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm', 'p_eq', 'Δ_gap'],
+        'phase2a_letterbox': ['Experiment', 'arm', 'AUC', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm', 'p_eq'],
         'phase2a_norm': ['Experiment', 'AUC', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm'],
-        'phase2a_holdout': ['Held-out Source', 'In-Source AUC', 'Held-out AUC', 'Δ (In-Source - Held-out)', 'ci_low', 'ci_high', 'p', 'p_holm'],
+        'phase2a_holdout': ['Held-out Source', 'In-Source AUC', 'Held-out AUC', 'Δ (In-Source - Held-out)', 'ci_low', 'ci_high', 'p', 'p_holm', 'p_eq', 'auc_low'],
         'phase3': ['Experiment', 'Params', 'AUC', 'auc_low', 'auc_high', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm'],
-        'phase4a': ['Model', '20% Data AUC', '50% Data AUC', '100% Data AUC', 'Δ (100% - 20%)', 'ci_low', 'ci_high', 'p', 'p_holm'],
-        'phase4b': ['Model', 'CV AUC', 'Test AUC', 'test_auc_low', 'test_auc_high', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm']}
-NEED |= {p: ['Model', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm', 'var_a', 'var_b'] for p in ('phase2b', 'phase2c', 'phase2d', 'phase2e')}
+        'phase4a': ['Model', '20% Data AUC', '50% Data AUC', '100% Data AUC', 'Δ (100% - 20%)', 'ci_low', 'ci_high', 'p', 'p_holm', 'p_eq', 'auc_low_20'],
+        'phase4b': ['Model', 'CV AUC', 'Test AUC', 'test_auc_low', 'test_auc_high', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm', 'p_eq']}
+NEED |= {p: ['Model', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm', 'p_eq', 'var_a', 'var_b', 'auc_low_a', 'Δ_gap', 'Δ_var'] for p in ('phase2b', 'phase2c', 'phase2d', 'phase2e')}
+NEED['phase2a_norm'] = NEED['phase2a_norm'] + ['p_eq', 'Δ_gap']
+NEED['phase3'] = NEED['phase3'] + ['p_eq', 'Δ_gap']
 
 def results_dir(default='runs/study'):
     "The results folder the page reads: `DFD_RESULTS`, else `default`."
@@ -89,6 +91,11 @@ def load_table(res, phase, quiet=False):
 def load_tables(res):
     "Every usable table of `res`, by phase (quietly skipping missing or outdated ones)."
     return {p: t for p in PHASE_ARG if (t := load_table(res, p, quiet=True)) is not None}
+
+def load_audit(res):
+    "The dataset audit's summary (`OUT/audit/audit.json`, written by `dfd audit`), or None."
+    f = Path(res)/'audit'/'audit.json'
+    return read_json(f) if f.exists() else None
 
 # %% ../nbs/09a_pages.ipynb #e419139c
 def exp_dirs(res, phase):

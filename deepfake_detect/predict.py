@@ -21,8 +21,9 @@ from .cv import predict_rows, load_weights, fold_done, pooled, ensemble, exp_dat
 from . import conclusions
 
 # %% auto #0
-__all__ = ['rate_ci', 'calibrate', 'rate_text', 'describe_threshold', 'model_parts', 'image_files', 'load_image', 'Detector',
-           'export_final', 'operating_point', 'model_card', 'write_card', 'summarize_preds']
+__all__ = ['rate_ci', 'conformal_p', 'p_real', 'calibrate', 'decide', 'rate_text', 'describe_threshold', 'model_parts',
+           'image_files', 'load_image', 'Detector', 'export_final', 'test_decisions', 'operating_point', 'model_card',
+           'write_card', 'summarize_preds']
 
 # %% ../nbs/06a_predict.ipynb #74e91d43
 def rate_ci(k, n, level=.95):
@@ -35,18 +36,36 @@ def _rate(name, k, n, level=.95):
     "`{name, name_low, name_high}`: the share `k/n` and its Wilson interval."
     return dict(zip((name, f'{name}_low', f'{name}_high'), rate_ci(k, n, level)))
 
+def conformal_p(s, reals):
+    "Conformal p-value of each score in `s` against the sorted real scores `reals`: (1 + #reals scoring ≥ it) / (n + 1)."
+    reals = np.asarray(reals, float)
+    return (1 + len(reals) - np.searchsorted(reals, np.asarray(s, float), side='left')) / (len(reals) + 1)
+
+def p_real(P, reals):
+    "The detector's p-value that each image is real: the largest over fold models of their conformal p-values. `P`: (folds, images) P(fake); `reals`: per fold, its sorted held-out real scores."
+    return np.max([conformal_p(P[k], reals[k]) for k in range(len(P))], axis=0)
+
 def calibrate(val, fpr=0.05, level=.95):
-    "Threshold on P(fake) for a false-positive rate ≤ `fpr` on validation predictions `val` (label, prob); the TPR and FPR there, with Wilson intervals."
+    "The decision rule for a false-positive rate ≤ `fpr` from validation predictions `val` (label, prob, fold): each fold's held-out real scores, and what the rule can reach."
     if not 0 < fpr < 1: raise ValueError(f'--fpr must be between 0 and 1 (exclusive), got {fpr}')
-    y, p = val.label.to_numpy(), val.prob.to_numpy(dtype=float)
-    if why_no_auc(y): raise ValueError(f'cannot calibrate a threshold: the validation predictions have {why_no_auc(y)}')
-    f, _, th = roc_curve(y, p, drop_intermediate=False)
-    t = float(th[np.flatnonzero(f <= fpr)[-1]])
-    if not np.isfinite(t): t = float(np.nextafter(p[y == 0].max(), np.inf))   # the top score is a real: call nothing above the reals fake
-    n0, n1 = int((y == 0).sum()), int((y == 1).sum())
-    k0, k1 = int((p[y == 0] >= t).sum()), int((p[y == 1] >= t).sum())
-    return dict(fpr_target=fpr, threshold=t, **_rate('tpr', k1, n1, level), **_rate('fpr', k0, n0, level),
-                n_real=n0, n_fake=n1, fpr_step=1 / n0, level=level, calibrated_on='validation (out-of-fold) predictions; never the test set')
+    y = val.label.to_numpy()
+    if why_no_auc(y): raise ValueError(f'cannot calibrate: the validation predictions have {why_no_auc(y)}')
+    if 'fold' not in val: raise ValueError('the validation predictions name no fold: re-run the study to rebuild the final model')
+    reals = {int(k): np.sort(g.prob[g.label == 0].to_numpy(float)) for k, g in val.groupby('fold')}
+    n = min(len(r) for r in reals.values())
+    per_fold = {k: float(np.floor(fpr * (len(r) + 1)) / (len(r) + 1)) for k, r in reals.items()}   # each fold model alone: its exact conformal FPR
+    tpr = {int(k): _rate('tpr', (conformal_p(g.prob[g.label == 1], reals[int(k)]) <= fpr).sum(), (g.label == 1).sum(), level)
+           for k, g in val.groupby('fold')}   # each fold model alone, on its own held-out fakes: an upper bound of the ensemble's rule
+    return dict(fpr_target=fpr, rule='max conformal p-value over fold models ≤ fpr', reals={k: r.tolist() for k, r in reals.items()},
+                fpr_bound=max(per_fold.values()), n_real=int((y == 0).sum()), n_fake=int((y == 1).sum()), n_real_min=n, folds=len(reals),
+                fold_tpr_min=min(t['tpr'] for t in tpr.values()), fold_tpr_max=max(t['tpr'] for t in tpr.values()),
+                reachable=bool(fpr * (n + 1) >= 1), fpr_step=1 / (n + 1), level=level,
+                calibrated_on="each fold model's held-out reals (out-of-fold); never the test set")
+
+def decide(P, c):
+    "`(p_real, fake?)` of each image from its fold models' scores `P` (folds, images) and calibration `c`."
+    p = p_real(P, [np.asarray(c['reals'][k]) for k in sorted(c['reals'])])
+    return p, p <= c['fpr_target']
 
 # %% ../nbs/06a_predict.ipynb #937406fd
 def _pct(x): return '—' if pd.isna(x) else f'{100 * x:.1f} %'
@@ -58,32 +77,39 @@ def rate_text(d, key):
 
 def describe_threshold(c):
     "A calibration (`calibrate`'s result) in words, for the terminal."
-    s = (f"threshold {c['threshold']:.4f}: P(fake) ≥ {c['threshold']:.4f} is called fake. Calibrated for a false-positive rate ≤ {_pct(c['fpr_target'])} "
-         f"on {c['n_real'] + c['n_fake']} validation predictions (out-of-fold; never the test set): false-positive rate there "
-         f"{rate_text(c, 'fpr')} over {c['n_real']} reals; expected true-positive rate "
-         f"{rate_text(c, 'tpr')} over {c['n_fake']} fakes (Wilson 95 % intervals).")
-    if c['fpr_target'] < c['fpr_step']: s += (f" Note: with {c['n_real']} validation reals, rates below {_pct(c['fpr_step'])} cannot be told apart: "
-                                              "the threshold is set above every real's score.")
+    s = (f"decision: fake when p_real ≤ {c['fpr_target']:g}, i.e. when each of the {c['folds']} fold models scores the image above its own "
+         f"{_pct(1 - c['fpr_target'])} of held-out reals ({c['n_real']} validation reals, out-of-fold; never the test set). "
+         f"False-positive rate ≤ {_pct(c['fpr_bound'])} for reals like those (conformal, any dependence between fold models). "
+         f"True-positive rate: at most {_pct(c['fold_tpr_min'])}–{_pct(c['fold_tpr_max'])} (each fold model alone on its held-out fakes); "
+         "the model card measures it on the test set.")
+    if not c['reachable']: s += (f" Note: with {c['n_real_min']} reals in the smallest fold, rates below {_pct(c['fpr_step'])} cannot be reached: "
+                                 "nothing will be called fake.")
     return s
 
 # %% ../nbs/06a_predict.ipynb #592ad532
 def _norm(stats): return [list(map(float, s)) for s in stats]
 
+def _fold_test(path):
+    "A final model's per-fold test predictions (`test_fold_preds.parquet`), or an error naming the command that writes them."
+    f = Path(path)/'test_fold_preds.parquet'
+    if not f.exists(): raise FileNotFoundError(f'{f} is missing (a final model from an older version): re-run `dfd study` to export it again')
+    return pd.read_parquet(f)
+
 def model_parts(path):
-    "What a model folder holds: `(config, weight files, normalization per fold, validation predictions, test predictions)`."
+    "What a model folder holds: `(config, weight files, normalization per fold, validation predictions, each fold model's test predictions)`."
     path = Path(path)
     if (path/'model.json').exists():   # a final model (export_final)
         info, cfg = read_json(path/'model.json'), load_config(path/'config.json')
         k = range(info['n_folds'])
         return (cfg, [path/f'fold_{i}.pth' for i in k], [_norm(info['norm_stats'][str(i)]) for i in k],
-                pd.read_parquet(path/'val_preds.parquet'), pd.read_parquet(path/'test_preds.parquet'))
+                pd.read_parquet(path/'val_preds.parquet'), _fold_test(path))
     if (path/'config.json').exists() and (path/'fold_0').exists():   # a finished experiment
         cfg = load_config(path/'config.json')
         missing = [i for i in range(cfg['n_folds']) if not fold_done(path/f'fold_{i}')]
         if missing: raise FileNotFoundError(f"{path}: fold(s) {', '.join(map(str, missing))} not finished: run the experiment to the end first (dfd run / dfd study)")
         k = range(cfg['n_folds'])
         return (cfg, [path/f'fold_{i}'/'model.pth' for i in k], [_norm(read_json(path/f'fold_{i}'/'metrics.json')['norm_stats']) for i in k],
-                pooled(path, 'holdout'), ensemble(path))
+                pooled(path, 'holdout'), pooled(path, 'test'))
     raise FileNotFoundError(f'{path}: not a model; give a final model OUT/final/<model> (written by Phase 4B) '
                             'or a finished experiment OUT/<phase>/<experiment>')
 
@@ -113,7 +139,8 @@ def load_image(item):
 class Detector:
     "A fold ensemble ready for new images: the view, size, per-fold normalization and face rule it was evaluated with, and its validation predictions."
     def __init__(self, cfg, models, stats, val, test=None, source=None):
-        self.cfg, self.models, self.stats, self.val, self.test, self.source = cfg, models, stats, val, test, source
+        self.cfg, self.models, self.stats, self.val, self.test_folds, self.source = cfg, models, stats, val, test, source
+        self.test = None if test is None else test.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std')   # the ensemble's
         self._mt = None
 
     @classmethod
@@ -130,7 +157,7 @@ class Detector:
                 + (f", no face: {c['face_fallback']}" if c['view'] == 'face' else '') + (f', from {self.source}' if self.source else '') + ')')
 
     def threshold(self, fpr=0.05):
-        "The calibrated threshold for false-positive rate `fpr` (see `calibrate`)."
+        "The decision rule calibrated for false-positive rate `fpr` (see `calibrate`)."
         return calibrate(self.val, fpr)
 
     def _faces(self, imgs):
@@ -163,22 +190,22 @@ class Detector:
         return rows, P
 
     def predict(self, images, fpr=0.05, bs=64, progress=False):
-        "Predictions for `images` (paths, directories or PIL images): P(fake), the folds' spread, the decision at the threshold for `fpr`, the face box, an error reason."
-        items, thr = image_files(images), self.threshold(fpr)['threshold']
+        "Predictions for `images` (paths, directories or PIL images): P(fake), the folds' spread, `p_real` and the decision for `fpr` (`calibrate`), the face box, an error reason."
+        items, cal = image_files(images), self.threshold(fpr)
         out = []
         with tqdm(total=len(items), desc='predict', unit='img', disable=not progress, leave=False) as bar:
             for i in range(0, len(items), bs):
                 rows, P = self._batch(items[i:i + bs], bs, i)
                 rows.insert(1, 'prob', P.mean(0))
                 rows.insert(2, 'prob_std', P.std(0, ddof=1) if len(P) > 1 else 0.)
+                rows.insert(3, 'p_real', np.where(np.isnan(P).any(0), np.nan, decide(np.nan_to_num(P), cal)[0]))
                 out.append(rows)
                 bar.update(len(rows))
-        df = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=['path', 'prob', 'prob_std', 'mode', 'error'])
+        df = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=['path', 'prob', 'prob_std', 'p_real', 'mode', 'error'])
         scored = df.prob.notna()
-        df.insert(3, 'decision', np.where(scored, np.where(df.prob >= thr, 'fake', 'real'), ''))
+        df.insert(4, 'decision', np.where(scored, np.where(df.p_real <= fpr, 'fake', 'real'), ''))
         if self.cfg['view'] == 'face' and self.cfg['face_fallback'] == 'drop':
             df.loc[(df.error == '') & ~scored, 'decision'] = 'not scored: no face (the model was evaluated on faces only)'
-        df.insert(4, 'threshold', thr)
         df.insert(5, 'fpr', fpr)
         return df
 
@@ -191,6 +218,7 @@ def export_final(exp_dir, cfg, dest):
     val = pooled(exp_dir, 'holdout')   # out-of-fold predictions: what a threshold is calibrated on (never the test set)
     save_atomic(dest/'val_preds.parquet', lambda p: val.to_parquet(p, index=False))
     save_atomic(dest/'test_preds.parquet', lambda p: ensemble(exp_dir).to_parquet(p, index=False))
+    save_atomic(dest/'test_fold_preds.parquet', lambda p: pooled(exp_dir, 'test').to_parquet(p, index=False))   # each fold model's scores: the decision's check
     save_config(cfg, dest/'config.json')
     save_json(dict(arch=cfg['arch'], size=cfg['size'], view=cfg['view'], face_fallback=cfg['face_fallback'], norm_stats=norm,
                    n_folds=cfg['n_folds'], config_id=config_id(cfg), experiment=str(exp_dir.resolve()),
@@ -198,12 +226,19 @@ def export_final(exp_dir, cfg, dest):
     return dest
 
 # %% ../nbs/06a_predict.ipynb #3a6429fe
+def test_decisions(c, tf):
+    "The detector's decisions on the test set, from each fold model's test predictions `tf` (path, label, prob, fold) and calibration `c`: one row per image."
+    P = tf.pivot_table(index=['path', 'source', 'label'], columns='fold', values='prob').sort_index(axis=1)
+    p, fake = decide(P.to_numpy().T, c)
+    return P.index.to_frame(index=False).assign(prob=P.mean(1).to_numpy(), p_real=p, fake=fake)
+
 def operating_point(dest, fpr=0.05):
-    "The threshold for `fpr` calibrated on `dest`'s validation predictions, and what it gives on its test predictions (FPR, TPR with Wilson intervals)."
-    c = calibrate(pd.read_parquet(Path(dest)/'val_preds.parquet'), fpr)
-    t = pd.read_parquet(Path(dest)/'test_preds.parquet')
-    hit = t.prob >= c['threshold']
-    return c | _rate('test_fpr', hit[t.label == 0].sum(), (t.label == 0).sum()) | _rate('test_tpr', hit[t.label == 1].sum(), (t.label == 1).sum()) | dict(test_images=len(t))
+    "The decision rule for `fpr` calibrated on `dest`'s validation predictions, and what the same decision gives on the test set (FPR, TPR with Wilson intervals)."
+    parts = model_parts(dest)
+    c = calibrate(parts[3], fpr)
+    d = test_decisions(c, parts[4])
+    y = d.label.to_numpy()
+    return c | _rate('test_fpr', d.fake[y == 0].sum(), (y == 0).sum()) | _rate('test_tpr', d.fake[y == 1].sum(), (y == 1).sum()) | dict(test_images=len(d))
 
 # %% ../nbs/06a_predict.ipynb #5542936a
 def _data_lines(sp, study):
@@ -229,12 +264,16 @@ def _metric_lines(row, op):
     if not pd.isna(row.get('Δ', np.nan)): out.append(f"- Against the first-ranked model: {row['delta_of']}: {conclusions.delta(row)}.")
     out += ['', '| Fake source (vs all reals) | Test AUC | 95 % CI |', '|---|---|---|']
     out += [f"| {s} | {conclusions.num(row[f'{s} AUC'])} | {_ci(row[f'{s}_low'], row[f'{s}_high'])} |" for s in srcs]
-    out += ['', f"**Operating point** (`dfd predict` default): P(fake) ≥ **{op['threshold']:.4f}** is called fake. Calibrated on "
-            f"{op['n_real'] + op['n_fake']} validation predictions (out-of-fold; never the test set) for a false-positive rate ≤ {_pct(op['fpr_target'])}.",
-            '', '| At this threshold | Validation (calibration) | Test set (check) |', '|---|---|---|',
-            f"| False-positive rate (reals called fake) | {rate_text(op, 'fpr')} | {rate_text(op, 'test_fpr')} |",
-            f"| True-positive rate (fakes caught) | {rate_text(op, 'tpr')} | {rate_text(op, 'test_tpr')} |",
-            '', 'Intervals: Wilson 95 %. Another rate: `dfd predict MODEL IMAGES --fpr 0.01`.']
+    out += ['', f"**Operating point** (`dfd predict` default): an image is called fake when **p_real ≤ {op['fpr_target']:g}**: every one of the "
+            f"{op['folds']} fold models scores it above its own {_pct(1 - op['fpr_target'])} of held-out reals ({op['n_real']} validation reals, "
+            "out-of-fold; never the test set). The fold models' conformal p-values make the false-positive rate of this decision ≤ "
+            f"{_pct(op['fpr_bound'])} for reals like the validation reals, whatever the dependence between fold models.",
+            '', '| The decision `dfd predict` makes | Stated (validation) | Test set (check, the same decision) |', '|---|---|---|',
+            f"| False-positive rate (reals called fake) | ≤ {_pct(op['fpr_bound'])} | {rate_text(op, 'test_fpr')} |",
+            f"| True-positive rate (fakes caught) | at most {_pct(op['fold_tpr_min'])}–{_pct(op['fold_tpr_max'])} (each fold model alone) | {rate_text(op, 'test_tpr')} |",
+            '', 'Intervals: Wilson 95 %. Another rate: `dfd predict MODEL IMAGES --fpr 0.01`.'] + (
+            [f"Note: the test check's false-positive rate lies above the bound (its interval starts at {_pct(op['test_fpr_low'])}): "
+             "the test reals differ from the validation reals, or chance; recalibrate on data like yours."] if op['test_fpr_low'] > op['fpr_bound'] else [])
     return out
 
 # %% ../nbs/06a_predict.ipynb #d9addc96
@@ -247,9 +286,10 @@ def _shortcut_lines(out):
     lines = []
     for p, what in names.items():
         if p in tabs: lines += [f'- {what}:'] + [f'  - {s}' for s in conclusions.conclude(p, tabs[p])]
-    if not lines: return ['Phase 2A was not run: no shortcut analysis backs this model.'], []
-    found = conclusions.shortcuts_found(tabs)
-    return lines, found
+    if not lines: return ['Phase 2A was not run: no shortcut analysis backs this model.'], [], []
+    audit = read_json(Path(out)/'audit'/'audit.json') if (Path(out)/'audit'/'audit.json').exists() else None
+    found, missed, _ = conclusions.summary_lines(conclusions.shortcut_summary(tabs, audit))
+    return lines, found, missed
 
 def model_card(dest, row, out, fpr=0.05):
     "The model card (markdown) of final model `dest`: `row` is its Phase 4B table row, `out` the study's results folder."
@@ -258,7 +298,7 @@ def model_card(dest, row, out, fpr=0.05):
     study = read_json(out/'study.json') if (out/'study.json').exists() else {}
     sel = read_json(out/'selection.json') if (out/'selection.json').exists() else {}
     op, sp = operating_point(dest, fpr), exp_data(info['experiment'])
-    short, found = _shortcut_lines(out)
+    short, found, missed = _shortcut_lines(out)
     demo = (study.get('preset') or '') == 'demo'
     applies = lambda f: not ((f.startswith('geometry') and cfg['view'] not in ('squish', 'letterbox')) or (f.startswith('face-detector') and cfg['view'] != 'face'))
     norm = 'ImageNet statistics' if cfg['norm'] == 'imagenet' else "each fold's real training images' mean and std"
@@ -273,13 +313,15 @@ def model_card(dest, row, out, fpr=0.05):
              f"- Training: AdamW (lr {cfg['optimizer']['lr']:g}, weight decay {cfg['optimizer']['weight_decay']:g}), {cfg['scheduler']['type'].replace('_', ' ')}, "
              f"up to {cfg['epochs']} epochs with early stopping (patience {cfg['early_stopping_patience']}), batch {cfg['batch_size']}, "
              f"augmentation {'on' if cfg['augment'] else 'off'}, seed {cfg['seed']}; config id `{info['config_id']}`.",
-             f"- Prediction: the mean of the {info['n_folds']} fold models' P(fake); their standard deviation is reported beside it.",
+             f"- Prediction: the mean of the {info['n_folds']} fold models' P(fake) (their standard deviation beside it) ranks the images; the decision is the fold models' `p_real` (below).",
              f"- Chosen by the plan's rules: " + '; '.join(x for x in (sel.get('best_phase2', {}).get('reason'), sel.get('top_models', {}).get('reason')) if x) + '.',
              '', '## Data'] + _data_lines(sp, study) + [
              '', '## Metrics'] + _metric_lines(row, op) + [
              '', '## Shortcut findings of the study (Phase 2A)',
              "Phase 2A tests the study's data and baseline setting for shortcuts; its findings bear on every model trained on these data.", ''] + short + (
-             ['', '**Shortcuts found by the study:** ' + '; '.join(f + ('' if applies(f) else " (does not apply to this model's view)") for f in found) + '.'] if found else ['', 'No shortcut was found significant by these tests.']) + [
+             ['', '**Shortcuts found by the study** (Holm over the whole family of shortcut tests):'] + [f"- {f}" + ('' if applies(f) else " (does not apply to this model's view)") for f in found]
+             if found else ['', 'No shortcut test of the study was significant (Holm over the whole family).']) + (
+             ['', '**Looked for, not found** (not evidence of absence):'] + [f'- {m}' for m in missed] if missed else []) + [
              '', '## Intended use',
              '- Research on detecting manipulated or generated face images like those of the training sources, under the conditions above.',
              '- Screening that a person reviews: the score ranks images; the decision at the threshold is a starting point.',

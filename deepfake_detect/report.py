@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 from .config import save_atomic, read_json
 
 # %% auto #0
-__all__ = ['PAGES', 'REPORTS', 'reports_dir', 'find_reports', 'render', 'make_reports', 'index_html', 'write_index']
+__all__ = ['PAGES', 'REPORTS', 'reports_dir', 'find_reports', 'render', 'make_reports', 'shortcuts_html', 'index_html',
+           'write_index']
 
 # %% ../nbs/09_report.ipynb #6e1e6114
 PAGES = {'01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessing and split verification',
@@ -79,10 +80,19 @@ def _md(s):
     s = _html.escape(s)
     return re.sub(r'`([^`]+)`', r'<code>\1</code>', re.sub(r'\*\*(.+?)\*\*', r'<b>\1</b>', s))
 
+def shortcuts_html(lines):
+    "The index's shortcut section from `summary_lines`: found, looked for and not found, not tested."
+    found, missed, untested = lines
+    ul = lambda xs: '<ul>' + ''.join(f'<li>{_md(s)}</li>' for s in xs) + '</ul>'
+    return ('<h2>Shortcuts (one family of tests, Holm over all of them)</h2>' +
+            (f'<div class="warn"><b>Found</b>{ul(found)}</div>' if found else '<div class="ok"><b>Found:</b> none significant.</div>') +
+            (f'<p><b>Looked for, not found</b> (a non-significant test is not evidence of absence):</p>{ul(missed)}' if missed else '') +
+            (f'<p class="muted"><b>Not tested</b></p>{ul(untested)}' if untested else ''))
+
 def index_html(results, pages):
     "The study summary page (HTML text) for `results`, linking `pages` (their file names)."
-    from deepfake_detect.conclusions import conclude, shortcuts_found, num
-    from deepfake_detect.pages import load_tables, study_cmd, PHASE_ARG
+    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, num
+    from deepfake_detect.pages import load_tables, load_audit, study_cmd, PHASE_ARG
     res = Path(results)
     st = read_json(res/'study.json') if (res/'study.json').exists() else {}
     tabs = load_tables(res)
@@ -94,9 +104,7 @@ def index_html(results, pages):
                  + (f" (the plan's sizes mapped: {', '.join(f'{k} px → {v} px' for k, v in sm.items())})" if sm else '')
                  + f"; {st.get('unique_configs', '?')} distinct experiment configurations, {sum(p.get('trained_folds', 0) + p.get('reused_folds', 0) for p in st.get('phases', {}).values())} fold results"
                  + f"; study time {st.get('seconds', 0) / 60:.1f} min.</p>")
-        sc = shortcuts_found(tabs)
-        h.append('<h2>Shortcuts found</h2>' + (f'<div class="warn"><ul>{"".join(f"<li>{_md(s)}</li>" for s in sc)}</ul></div>' if sc else
-                 '<div class="ok">None: no significant geometry shortcut, source-specific features or face-detector bias in these results.</div>'))
+        h.append(shortcuts_html(summary_lines(shortcut_summary(tabs, load_audit(res)))))
         h.append('<h2>Every phase: its question and the answer from its numbers</h2><table><tr><th>Phase</th><th>Question</th><th>Answer (the plan’s rule applied to the table)</th></tr>')
         for p in PHASE_ARG:
             q = st.get('phases', {}).get(p, {})
