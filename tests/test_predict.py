@@ -21,11 +21,13 @@ def test_reproduces_stored_test_predictions(model, synth_aspect):
     assert list(p.path) == [str(synth_aspect/f) for f in t.path]
     np.testing.assert_allclose(p.prob, t.prob, atol=1e-6)
     np.testing.assert_allclose(p.prob_std, t.prob_std, atol=1e-6)
+    from deepfake_detect.predict import calibrate, test_decisions
     c = json.loads((d/'test.json').read_text())['calibration']
-    val = pooled(exp, 'holdout')
-    assert (val.prob[val.label == 0] >= c['threshold']).mean() <= c['fpr_target'] == 0.05      # calibrated on validation predictions
-    assert (p.decision == np.where(p.prob >= c['threshold'], 'fake', 'real')).all()
-    assert f"threshold {c['threshold']:.4f}" in r.stdout and 'expected true-positive rate' in r.stdout and f'{len(t)} images' in r.stdout
+    assert c['fpr_target'] == 0.05 and c['fpr_bound'] <= 0.05 and 'reals' not in c                # the rule, calibrated on validation predictions
+    dec = test_decisions(calibrate(pooled(exp, 'holdout')), pooled(exp, 'test'))                # the card's test check: the same decision
+    assert (p.decision == np.where(dec.fake, 'fake', 'real')).all()
+    np.testing.assert_allclose(p.p_real, dec.p_real, atol=1e-12)
+    assert 'decision: fake when p_real ≤ 0.05' in r.stdout and 'False-positive rate ≤' in r.stdout and f'{len(t)} images' in r.stdout
 
 def test_broken_files_are_rows_not_crashes(model, synth_aspect):
     d, exp, t = model

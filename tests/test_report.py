@@ -76,3 +76,28 @@ def test_dfd_explain_command(report, tmp_path):
     assert bad.returncode == 2 and 'no experiment there' in bad.stderr
     bad = dfd('explain', exp, '--fold', 7, check=False)
     assert bad.returncode == 2 and 'fold 7 is not finished' in bad.stderr
+
+def claims_supported(s):
+    "Check one conclusion sentence against the numbers it quotes: an effect word needs a quoted Holm p < 0.05, an equivalence a quoted TOST p < 0.05, 'inconclusive' a Holm p ≥ 0.05."
+    holm = [float(x) if x[0] != '<' else 0. for x in re.findall(r'\(Holm (< 0\.001|[0-9.]+)\)', s)]
+    tost = [float(x) if x[0] != '<' else 0. for x in re.findall(r'two one-sided tests, Holm p (?:= )?(< 0\.001|[0-9.]+)', s)]
+    if re.search(r'\*\*[^*]*significantly', s): assert any(h < .05 for h in holm), s
+    if 'equivalent within' in s: assert any(p < .05 for p in tost), s
+    if 'inconclusive at this size: the interval' in s: assert any(h >= .05 for h in holm), s
+    for w in ('does not rely', 'no drop:', 'overfits most', 'no significant'): assert w not in s, (w, s)   # the old, unsupported words
+
+def test_every_sentence_is_supported(report):
+    out, _, _ = report
+    from deepfake_detect.conclusions import conclude
+    from deepfake_detect.pages import load_tables
+    tabs = load_tables(out)
+    assert {'phase1', 'phase2a_letterbox', 'phase2d'} <= set(tabs)
+    for p, t in tabs.items():
+        for s in conclude(p, t): claims_supported(s)
+
+def test_index_lists_the_shortcut_family(report):
+    out, _, _ = report
+    idx = (out/'report'/'index.html').read_text()
+    assert 'Shortcuts (one family of tests, Holm over all of them)' in idx
+    assert 'geometry (aspect ratio)' in idx and 'audit probe' not in idx                 # the test named by what it looks for
+    assert 'not run: `dfd audit`' in idx or 'metadata alone' in idx
