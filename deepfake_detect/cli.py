@@ -256,13 +256,13 @@ def study_headlines(tabs, sel, audit=None):
     found, missed, untested = summary_lines(shortcut_summary(tabs, audit))
     return '\n'.join([
         'Phase 1 (fold held-out AUC, corrected 95% interval): ' + ', '.join(f"{r['Model']} {auc_text(r)}" for _, r in p1.iterrows()),
-        *[f'  {s}' for s in conclude('phase1', p1)[1:]],
+        *[f'  {s}' for s in conclude('phase1', p1) if not s.startswith('Highest')],
         'shortcuts found (Holm over the family of shortcut tests): ' + ('none' if not found else ''), *[f'  {s}' for s in found],
         *(['looked for, not found (not evidence of absence):'] + [f'  {s}' for s in missed] if missed else []),
         *(['not tested:'] + [f'  {s}' for s in untested] if untested else []),
         f"chosen for Phases 3-4: {ch['size']} px, view {ch['view']}, augment={ch['augment']}; top models {', '.join(sel['top_models']['chosen'])}",
         '4B test AUC (fold ensemble, 95% bootstrap interval): ' + ', '.join(f"{r['Model']} {auc_text(r, 'Test AUC', 'test_auc_low', 'test_auc_high')}" for _, r in fin.iterrows()),
-        *[f'  {s}' for s in conclude('phase4b', fin)[1:]]])
+        *[f'  {s}' for s in conclude('phase4b', fin) if not s.startswith('Highest')]])
 
 def cmd_demo(a):
     "The demo: the whole study (every phase) on a synthetic DFF-like dataset with the aspect shortcut (audited, split, studied), then the anomaly workflow on the synthetic cartoon set, then the report."

@@ -77,8 +77,10 @@ def verdict(r, col='Δ', sfx=''):
 
 def inconclusive(r, sfx=''):
     "The words for an `unclear` reading: the interval, and why it is no conclusion."
-    return (f"inconclusive at this size: the interval [{r['ci_low' + sfx]:+.3f}, {r['ci_high' + sfx]:+.3f}] holds 0 and reaches beyond "
-            f"±{margin(r):g}, so the data can neither show an effect nor rule one out")
+    lo, hi = r['ci_low' + sfx], r['ci_high' + sfx]
+    why = (f"the interval [{lo:+.3f}, {hi:+.3f}] holds 0 and reaches beyond ±{margin(r):g}" if lo <= 0 <= hi else
+           f"the interval [{lo:+.3f}, {hi:+.3f}] excludes 0 only before correcting for the table's several tests (Holm p {peq(_holm(r, 'p' + sfx))})")
+    return f"inconclusive at this size: {why}, so the data can neither show an effect nor rule one out"
 
 def same(r, sfx=''):
     "The words for a `same` reading."
@@ -119,7 +121,7 @@ def _gap_vs(r, ref):
     head = f"Train/val gap, {a} {num(r['Train/Val Gap'])} vs {b} {num(ref['Train/Val Gap'])}: {delta(r, sfx='_gap')} ⇒ "
     if v in ('up', 'down'): return head + f"**{a if v == 'up' else b} overfits more** (its gap is significantly larger)."
     if v == 'same': return head + f"gaps {same(r, '_gap')}."
-    return head + 'which overfits more is ' + inconclusive(r, '_gap') + '.'
+    return head + 'which overfits more is inconclusive at this size.'
 
 def conclude_rows(t, what='model'):
     "Phase 1, 3 and 2A Test 2: the highest AUC, and each tested difference from the reference (AUC and train/val gap), gated."
@@ -129,9 +131,11 @@ def conclude_rows(t, what='model'):
                        f" ⇒ all at chance: no conclusion about which {what} is better, or which overfits."]
     best = t.loc[t.AUC.idxmax()]
     out = [f"Highest mean fold-validation AUC: **{_name(best)}**, {auc_text(best)} (a point estimate: the tests below say which differences are real)."]
-    out += [f"{_name(r)}: {auc_text(r)} ⇒ at chance." for _, r in t.iterrows() if not learned(r)]
+    chance = [r for _, r in t.iterrows() if not learned(r)]
+    if chance: out.append("At chance (the AUC interval holds 0.5): " + ', '.join(f"{_name(r)} {auc_text(r)}" for r in chance) +
+                          " ⇒ no conclusion from comparing them with each other.")
     for _, r in t[t['Δ'].notna()].iterrows():
-        out += [s for s in (_vs(r, ref, what), _gap_vs(r, ref)) if s]
+        if learned(r) or learned(ref): out += [s for s in (_vs(r, ref, what), _gap_vs(r, ref)) if s]
     return out
 
 # %% ../nbs/05c_conclusions.ipynb #a5334014
@@ -209,7 +213,7 @@ def _change(r, sfx, what, a, b, d=3):
     "'train/val gap 0.200 → 0.100 (Δ = …): significantly smaller' — a tested change of `what`."
     v = verdict(r, sfx=sfx)
     if pd.isna(_get(r, 'Δ' + sfx)): return f"{what} {num(a, d)} → {num(b, d)} (not tested)"
-    word = {'up': 'significantly larger', 'down': 'significantly smaller', 'same': same(r, sfx), 'unclear': 'change ' + inconclusive(r, sfx)}[v]
+    word = {'up': 'significantly larger', 'down': 'significantly smaller', 'same': same(r, sfx), 'unclear': 'change inconclusive at this size'}[v]
     return f"{what} {num(a, d)} → {num(b, d)} ({delta(r, sfx=sfx)}): {word}"
 
 def conclude_pair(t, phase):
@@ -371,9 +375,13 @@ def shortcuts_found(tabs, audit=None):
 # %% ../nbs/05c_conclusions.ipynb #24a52af6
 LIFT = 1.2   # share ÷ area beyond which attention counts as concentrated on a region (below 1/LIFT: avoided)
 
-def _look(lift, region):
-    if pd.isna(lift): return ''
-    return (f'concentrated on the {region}' if lift >= LIFT else f'away from the {region}' if lift <= 1 / LIFT else f'spread about evenly, the {region} included')
+def _look(lo, hi, region):
+    "Where attention lies relative to `region`, from the interval `[lo, hi]` of its lift: a direction only when the whole interval supports it."
+    if pd.isna(lo) or pd.isna(hi): return f'on the {region}: no interval, no conclusion'
+    if lo >= LIFT: return f'concentrated on the {region}'
+    if hi <= 1 / LIFT: return f'away from the {region}'
+    if lo > 1 / LIFT and hi < LIFT: return f'spread about evenly, the {region} included'
+    return f'on the {region}: inconclusive at this size (lift interval [{lo:.2f}, {hi:.2f}])'
 
 def conclude_cam(e):
     "Sentences on CAM energy: per experiment and evaluated view (rows of `cam_energy.csv` for all sources, with `experiment`), face and bars."
@@ -382,10 +390,11 @@ def conclude_cam(e):
         if r.faces_found == 0: out.append(f"**{r.experiment}** ({r.eval_view} view): no face found by MTCNN on the evaluated views, so no face share."); continue
         s = (f"**{r.experiment}** ({r.eval_view} view): {num(r.face_share, 2)} of the CAM energy lies on the face box "
              f"[95% CI {num(r.face_share_low, 2)}, {num(r.face_share_high, 2)}], which covers {num(r.face_area, 2)} of the pixels: attention "
-             f"{_look(r.face_lift, 'face')} (lift {num(r.face_lift, 2)}).")
+             f"{_look(r.face_share_low / r.face_area, r.face_share_high / r.face_area, 'face')} (lift {num(r.face_lift, 2)}).")
         if r.eval_view == 'letterbox' and r.bars_area > 0:
-            s += (f" Letterboxed, {num(r.bars_share, 2)} lies on the padding bars, which cover {num(r.bars_area, 2)} of the pixels: "
-                  f"attention {_look(r.bars_share / r.bars_area, 'bars')}" +
-                  (' — the model looks at where the geometry shows.' if r.bars_share / r.bars_area >= LIFT else '.'))
+            lo, hi = (getattr(r, f'bars_share_{k}', np.nan) / r.bars_area for k in ('low', 'high'))
+            s += (f" Letterboxed, {num(r.bars_share, 2)} lies on the padding bars [95% CI {num(lo * r.bars_area, 2)}, {num(hi * r.bars_area, 2)}], "
+                  f"which cover {num(r.bars_area, 2)} of the pixels: attention {_look(lo, hi, 'bars')}" +
+                  (' — the model looks at where the geometry shows.' if lo >= LIFT else '.'))
         out.append(s)
     return out

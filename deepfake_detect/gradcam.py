@@ -107,6 +107,12 @@ def energy_rows(cams, rows, boxes, view):
     return e
 
 # %% ../nbs/06_gradcam.ipynb #fc8feec4
+def _bars_ci(f):
+    "The bars share's 95 % t-interval over images (NaN outside the letterbox view)."
+    b = f.bars_share.dropna()
+    ci = mean_ci(b) if len(b) > 1 else dict(ci_low=np.nan, ci_high=np.nan)
+    return dict(bars_share_low=ci['ci_low'], bars_share_high=ci['ci_high'])
+
 def energy_summary(er):
     "Per evaluated view and source (and `all`): images, faces found, face share with its 95% t-interval, face area, lift, bars and background shares."
     rows = []
@@ -116,7 +122,7 @@ def energy_summary(er):
         rows.append(dict(eval_view=v, source=s, images=len(d), faces_found=len(f), face_share=ci['mean'], face_share_low=ci['ci_low'],
                          face_share_high=ci['ci_high'], face_area=f.face_area.mean(), face_lift=ci['mean'] / f.face_area.mean() if len(f) else np.nan,
                          background_share=f.background_share.mean(), bars_share=f.bars_share.mean(), bars_area=f.bars_area.mean(),
-                         bars_share_all=d.bars_share.mean(), flat_cams=int(d.flat.sum())))
+                         bars_share_all=d.bars_share.mean(), flat_cams=int(d.flat.sum())) | _bars_ci(f))
     return pd.DataFrame(rows)
 
 # %% ../nbs/06_gradcam.ipynb #cf53d3ba

@@ -91,7 +91,8 @@ def exp_summary(rows):
     "An experiment's fold rows, summarized: AUC mean, std and corrected t-interval; mean train/val gap, per-source AUC spread (std) and test AUC."
     ci = mean_ci(rows.val_auc, ratio=(rows.n_holdout / rows.n_train).mean())   # Nadeau–Bengio: the folds' training sets overlap
     return {'AUC': ci['mean'], 'auc_std': ci['std'], 'auc_low': ci['ci_low'], 'auc_high': ci['ci_high'], 'folds': ci['n'],
-            'Train/Val Gap': rows.gap.mean(), 'Per-Source AUC Variance': _spread(rows).mean(), 'test_auc': rows.test_auc.mean()}
+            'Train/Val Gap': rows.gap.mean(), 'Per-Source AUC Variance': _spread(rows).mean(), 'test_auc': rows.test_auc.mean(),
+            'auc_interval': 'Nadeau–Bengio corrected t over folds, 95 %'}
 
 def compare_folds(a, b, col='val_auc', sfx='', margin=MARGIN):
     "Δ = `b` − `a` of two experiments' fold rows on the same folds (column `col`): corrected resampled t-test and TOST within ±`margin`; keys end in `sfx`."
@@ -385,7 +386,7 @@ def _print(s, bar=None): (bar.write if bar is not None else print)(s)
 def show_table(tab, phase):
     "A short text view of a phase table for the terminal."
     fmt = lambda v: f'{v:.3f}' if isinstance(v, (float, np.floating)) else str(v)
-    cols = [c for c in tab.columns if c not in ('phase',) and not c.startswith(('experiment', 'config_id', 'exp_', 'delta_of', 'fallback_', 'size_px', 'final_model', 'auc_std_', 'var_', 'Params', 'test_auc_', 'folds', 'boot', 'view', 'norm', 'augment', 'pretrained', 'eval_view', 'trained', 'test_images', 'auc_low', 'auc_high', 'Train Sources'))]
+    cols = [c for c in tab.columns if c not in ('phase',) and not c.startswith(('experiment', 'config_id', 'exp_', 'delta_of', 'fallback_', 'size_px', 'final_model', 'auc_std_', 'var_', 'Params', 'test_auc_', 'folds', 'boot', 'view', 'norm', 'augment', 'pretrained', 'eval_view', 'trained', 'test_images', 'auc_low', 'auc_high', 'Train Sources', 'auc_interval', 'margin', 'p_eq', 'Δ_', 'ci_low_', 'ci_high_', 'p_gap', 'p_var'))]
     cols = [c for c in cols if not c.endswith(('_low', '_high')) or c in ('ci_low', 'ci_high')]
     return tab[cols].to_string(index=False, formatters={c: fmt for c in cols})
 

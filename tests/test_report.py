@@ -100,4 +100,4 @@ def test_index_lists_the_shortcut_family(report):
     idx = (out/'report'/'index.html').read_text()
     assert 'Shortcuts (one family of tests, Holm over all of them)' in idx
     assert 'geometry (aspect ratio)' in idx and 'audit probe' not in idx                 # the test named by what it looks for
-    assert 'not run: `dfd audit`' in idx or 'metadata alone' in idx
+    assert 'not run: <code>dfd audit</code>' in idx or 'metadata alone' in idx
