@@ -30,8 +30,8 @@ if __name__ == '__main__':
         dfd('study', '--data', d/'data', '--out', d/'out', *STUDY)
         t = pd.read_csv(d/'out'/'tables'/'phase2a_letterbox.csv').set_index('arm')
         res[name] = dict(shortcuts=sc, seconds=round(time.time() - t0), found=letterbox_shortcut(t.reset_index())[0],
-                         auc={a: round(float(t.AUC[a]), 3) for a in ('standard', 'letterbox', 'bars')},
-                         delta={a: [round(float(t.loc[a, c]), 3) for c in ('Δ', 'ci_low', 'ci_high', 'p_holm')] for a in ('letterbox', 'bars', 'geometry')},
+                         auc={a: round(float(t.AUC[a]), 3) for a in ('standard', 'letterbox', 'crop', 'bars')},
+                         delta_ci_holm={a: [round(float(t.loc[a, c]), 3) for c in ('Δ', 'ci_low', 'ci_high', 'p_holm')] for a in ('letterbox', 'crop', 'bars')},
                          conclusion=conclude_letterbox(t.reset_index())[0])
         print(name, json.dumps(res[name], indent=1, ensure_ascii=False))
     out = dict(sets=res, study_args=STUDY, n_identities=120, machine=dict(cpus=os.cpu_count(), platform=platform.platform()))

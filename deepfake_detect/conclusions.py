@@ -140,40 +140,42 @@ def conclude_rows(t, what='model'):
 
 # %% ../nbs/05c_conclusions.ipynb #a5334014
 def _arm(t, arm):
-    "Row `arm` of a Test 1 table ('standard', 'letterbox', 'bars', 'geometry'), or None (older tables: by position)."
+    "Row `arm` of a Test 1 table ('standard', 'letterbox', 'crop', 'bars'), or None (older tables: by position)."
     if 'arm' in t: hit = t[t.arm == arm]; return hit.iloc[0] if len(hit) else None
     return {'standard': t.iloc[0], 'letterbox': t.iloc[1] if len(t) > 1 else None}.get(arm)
 
 def letterbox_shortcut(t):
-    "Did 2A Test 1 find a geometry shortcut (drop under letterboxing beyond the bars control)? `(found, letterbox row)`."
-    std, lb, geo = _arm(t, 'standard'), _arm(t, 'letterbox'), _arm(t, 'geometry')
-    found = learned(std) and verdict(lb) == 'down' and geo is not None and verdict(geo) == 'down'
+    "Did 2A Test 1 find a geometry shortcut (a significant drop both letterboxed and cropped, from a model above chance)? `(found, letterbox row)`."
+    std, lb, crop = _arm(t, 'standard'), _arm(t, 'letterbox'), _arm(t, 'crop')
+    found = learned(std) and verdict(lb) == 'down' and crop is not None and verdict(crop) == 'down'
     return bool(found), lb
 
 def geometry_p(t):
     "The p-value of the geometry-shortcut claim (intersection–union: both drops, the larger p); 1 where a Δ goes the other way."
-    lb, geo = _arm(t, 'letterbox'), _arm(t, 'geometry')
-    if geo is None or pd.isna(lb['Δ']) or pd.isna(geo['Δ']): return np.nan
-    return float(max(lb.p, geo.p)) if lb['Δ'] < 0 and geo['Δ'] < 0 else 1.0
+    lb, crop = _arm(t, 'letterbox'), _arm(t, 'crop')
+    if crop is None or pd.isna(lb['Δ']) or pd.isna(crop['Δ']): return np.nan
+    return float(max(lb.p, crop.p)) if lb['Δ'] < 0 and crop['Δ'] < 0 else 1.0
 
 def conclude_letterbox(t):
-    "2A Test 1: does matching the geometry (letterboxing) drop the AUC, beyond what the bars alone do?"
-    std, lb, bars, geo = (_arm(t, a) for a in ('standard', 'letterbox', 'bars', 'geometry'))
+    "2A Test 1: does matching the geometry drop the AUC, by padding (letterbox) and by cropping, and do the bars alone explain it?"
+    std, lb, crop, bars = (_arm(t, a) for a in ('standard', 'letterbox', 'crop', 'bars'))
     if not learned(std): return [f"Standard view AUC {auc_text(std)}: the model is at chance, so Test 1 has nothing to test: no conclusion about geometry."]
     head = f"AUC {num(std.AUC)} with the standard view, {num(lb.AUC)} with real images letterboxed: {delta(lb)}"
     v = verdict(lb)
     if v == 'same': return [f"{head} ⇒ {same(lb)}: **no reliance on the aspect ratio larger than {margin(lb):g} AUC**."]
     if v == 'up': return [f"{head} ⇒ the AUC rises significantly with matched geometry: the opposite of what a geometry shortcut does."]
     if v == 'unclear': return [f"{head} ⇒ whether the model relies on the aspect ratio is {inconclusive(lb)}."]
-    if geo is None: return [f"{head} ⇒ a significant drop, but this table has no bars control, so the bars cannot be told from the geometry: "
-                            "inconclusive (rerun `dfd study` to add the control)."]
-    ctl = f"Control, the same bars drawn on the standard images: AUC {num(bars.AUC)}, {delta(bars)}; letterboxed − bars drawn (the geometry alone): {delta(geo)}"
-    vg, vb = verdict(geo), verdict(bars)
-    if vg == 'down': return [f"{head}. {ctl} ⇒ **geometry shortcut: the model uses the aspect ratio**, not only the face: the drop goes beyond what the "
-                             "bars alone cause. Views that keep the geometry visible are excluded from Phase 3's choice."]
-    if vb == 'down': return [f"{head}. {ctl} ⇒ the bars alone drop the AUC and the geometry adds no significant drop: **the drop comes from the unfamiliar "
-                             "padding bars, not from the aspect ratio**; no evidence of a geometry shortcut."]
-    return [f"{head}. {ctl} ⇒ a significant drop, but the control cannot tell the geometry from the bars: the cause is inconclusive at this size."]
+    if crop is None: return [f"{head} ⇒ a significant drop, but this table has no control (crop, bars), so the bars cannot be told from the geometry: "
+                             "inconclusive (rerun `dfd study` to add the control)."]
+    ctl = (f"Geometry matched by a centre crop instead (no bars): AUC {num(crop.AUC)}, {delta(crop)}; the letterbox's bars drawn on the standard "
+           f"view (geometry as trained): AUC {num(bars.AUC)}, {delta(bars)}")
+    vc, vb = verdict(crop), verdict(bars)
+    if vc == 'down': return [f"{head}. {ctl} ⇒ matching the geometry drops the AUC both ways, padded and cropped: **geometry shortcut: the model "
+                             "uses the aspect ratio**, not only the face. Views that keep the geometry visible are excluded from Phase 3's choice."]
+    if vb == 'down': return [f"{head}. {ctl} ⇒ the bars alone drop the AUC, and cropping to the same geometry " +
+                             ('does not (within the margin)' if vc == 'same' else 'shows no significant drop') +
+                             ": **the letterbox drop comes with the padding bars**; no evidence that the model uses the aspect ratio."]
+    return [f"{head}. {ctl} ⇒ a significant drop, but the controls cannot tell the geometry from the bars: the cause is inconclusive at this size."]
 
 # %% ../nbs/05c_conclusions.ipynb #45cd0f22
 HCOL = 'Δ (In-Source - Held-out)'
@@ -320,12 +322,13 @@ def _probe_rows(audit):
     return [_row('audit probe', what, p, lo > CHANCE, ev, '' if not pd.isna(p) else 'no p-value in this audit.json: run `dfd audit` again')]
 
 def _test1_rows(t):
-    what = 'geometry (aspect ratio): letterboxing real images drops the AUC beyond what the bars alone do (2A Test 1)'
+    what = 'geometry (aspect ratio): matching the geometry drops the AUC, letterboxed and centre-cropped alike (2A Test 1)'
     if t is None: return [_row('2A Test 1', what, np.nan, note='Phase 2A Test 1 not run')]
-    std, lb, geo = _arm(t, 'standard'), _arm(t, 'letterbox'), _arm(t, 'geometry')
+    std, lb, crop = _arm(t, 'standard'), _arm(t, 'letterbox'), _arm(t, 'crop')
     if not learned(std): return [_row('2A Test 1', what, np.nan, note=f"not testable: the model is at chance (AUC {auc_text(std)})")]
-    ev = f"letterboxed − standard {delta(lb)}" + (f"; letterboxed − bars drawn {delta(geo)}" if geo is not None else '')
-    return [_row('2A Test 1', what, geometry_p(t), letterbox_shortcut(t)[0] or geo is None, ev, '' if geo is not None else 'no bars control in this table')]
+    if crop is None: return [_row('2A Test 1', what, np.nan, note='no control arms in this table: rerun `dfd study`')]
+    ev = f"letterboxed − standard {delta(lb)}; centre-cropped − standard {delta(crop)}"
+    return [_row('2A Test 1', what, geometry_p(t), letterbox_shortcut(t)[0], ev)]
 
 def _test2_rows(t):
     what = 'colour statistics: the normalization (ImageNet vs real-image-only) changes the AUC (2A Test 2)'

@@ -21,7 +21,7 @@ from .scheduler import sched_opts, run_grid, Board, GridError
 from .cv import summarize, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
-__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
+__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
            'parse_phases', 'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds',
            'compare_all', 'with_holm', 'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table',
            'pair_table', 'scaling_table', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'known_phases',
@@ -151,20 +151,20 @@ def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=Fal
         if bar is not None: bar.update(1)
     return dest
 
-TEST1_VIEWS = ('letterbox', 'bars')   # the re-evaluations of 2A Test 1: matched geometry, and its control (the same bars, geometry as trained)
+TEST1 = {'letterbox': ('letterbox', 'Matched geometry (letterboxed real images)'),          # the plan's arm
+         'crop': ('square', 'Control: geometry matched by a centre crop (no bars)'),        # the same geometry, without bars
+         'bars': ('bars', 'Control: the letterbox bars drawn, geometry as trained')}        # the bars, without the geometry
+TEST1_VIEWS = tuple(v for v, _ in TEST1.values())   # the re-evaluations of 2A Test 1
 
 def letterbox_table(plan, cfgs, dirs):
-    "2A Test 1: the same checkpoints evaluated standard, letterboxed and with the bars drawn (control); Δs against standard, and letterboxed − bars."
+    "2A Test 1: the same checkpoints evaluated standard, letterboxed, centre-cropped and with the bars drawn; each Δ against standard."
     (n, d), = dirs.items()
-    std, lb, bars = fold_rows(d), fold_rows(Path(d)/'letterbox'), fold_rows(Path(d)/'bars')
-    m = cfgs[n]['equivalence_margin']
-    rows = [{'Experiment': 'Original images (standard eval)', 'arm': 'standard', 'eval_view': cfgs[n]['view']} | exp_summary(std),
-            {'Experiment': 'Matched geometry (letterboxed real images)', 'arm': 'letterbox', 'eval_view': 'letterbox'} | exp_summary(lb) | compare_all(std, lb, m)
-            | {'delta_of': 'letterboxed − standard, same checkpoints, fold held-out AUC'},
-            {'Experiment': 'Control: the same bars drawn, geometry as trained', 'arm': 'bars', 'eval_view': 'bars'} | exp_summary(bars) | compare_all(std, bars, m)
-            | {'delta_of': 'bars drawn − standard, same checkpoints, fold held-out AUC'},
-            {'Experiment': 'Geometry alone (letterboxed − bars drawn)', 'arm': 'geometry', 'eval_view': 'letterbox vs bars'} | compare_all(bars, lb, m)
-            | {'delta_of': 'letterboxed − bars drawn, same checkpoints, fold held-out AUC'}]
+    std, m = fold_rows(d), cfgs[n]['equivalence_margin']
+    rows = [{'Experiment': 'Original images (standard eval)', 'arm': 'standard', 'eval_view': cfgs[n]['view']} | exp_summary(std)]
+    for arm, (view, label) in TEST1.items():
+        r = fold_rows(Path(d)/view)
+        rows.append({'Experiment': label, 'arm': arm, 'eval_view': view} | exp_summary(r) | compare_all(std, r, m)
+                    | {'delta_of': f'{view} − standard, same checkpoints, fold held-out AUC'})
     return with_holm(pd.DataFrame(rows).assign(experiment=n, config_id=config_id(cfgs[n]), size_px=cfgs[n]['size'], Model=cfgs[n]['arch']))
 
 # %% ../nbs/05_phases.ipynb #0f27569e

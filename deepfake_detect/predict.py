@@ -260,7 +260,7 @@ def _metric_lines(row, op):
     srcs = [c[:-4] for c in row if c.endswith(' AUC') and c not in ('CV AUC', 'Test AUC')]
     out = [f"- Cross-validation AUC (fold held-out parts): {conclusions.num(row['CV AUC'])} ± {conclusions.num(row['auc_std'])}, 95 % CI {_ci(row['auc_low'], row['auc_high'])} over the folds.",
            f"- Test AUC (fold ensemble, {int(row['test_images'])} test images never used for any choice): **{conclusions.num(row['Test AUC'])}**, 95 % bootstrap CI {_ci(row['test_auc_low'], row['test_auc_high'])}.",
-           f"- Train/validation gap: {conclusions.num(row['Train/Val Gap'])}; per-source AUC variance {conclusions.num(row['Per-Source AUC Variance'], 4)}."]
+           f"- Train/validation gap: {conclusions.num(row['Train/Val Gap'])}; per-source AUC spread (standard deviation; the plan's \"Per-Source AUC Variance\") {conclusions.num(row['Per-Source AUC Variance'])}."]
     if not pd.isna(row.get('Δ', np.nan)): out.append(f"- Against the first-ranked model: {row['delta_of']}: {conclusions.delta(row)}.")
     out += ['', '| Fake source (vs all reals) | Test AUC | 95 % CI |', '|---|---|---|']
     out += [f"| {s} | {conclusions.num(row[f'{s} AUC'])} | {_ci(row[f'{s}_low'], row[f'{s}_high'])} |" for s in srcs]
