@@ -8,7 +8,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/conclusions.html.md"""
 from __future__ import annotations
 import json
 import numpy as np, pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import spearmanr, permutation_test
 from .stats import holm
 
 # %% auto #0
@@ -64,22 +64,24 @@ def significant(r, sfx=''):
     return not pd.isna(p) and p < ALPHA
 
 def equivalent(r, sfx=''):
-    "Does row `r`'s Δ (of test `sfx`) lie within ±margin by the two one-sided tests (Holm-adjusted)?"
+    "Does row `r`'s Δ (of test `sfx`) lie within ±margin: two one-sided tests at `ALPHA`/2 each (Holm-adjusted), so its 95 % interval lies inside the margin?"
     p = _holm(r, 'p_eq' + sfx)
-    return not pd.isna(p) and p < ALPHA
+    return not pd.isna(p) and p < ALPHA / 2
 
 def verdict(r, col='Δ', sfx=''):
     "The reading of row `r`'s Δ: 'up' or 'down' (significant), 'same' (equivalent within the margin) or 'unclear'."
-    d = r[col if col != 'Δ' else 'Δ' + sfx]
+    d = _get(r, col if col != 'Δ' else 'Δ' + sfx)
     if pd.isna(d): return 'unclear'
     if significant(r, sfx): return 'up' if d > 0 else 'down'
     return 'same' if equivalent(r, sfx) else 'unclear'
 
 def inconclusive(r, sfx=''):
     "The words for an `unclear` reading: the interval, and why it is no conclusion."
-    lo, hi = r['ci_low' + sfx], r['ci_high' + sfx]
-    why = (f"the interval [{lo:+.3f}, {hi:+.3f}] holds 0 and reaches beyond ±{margin(r):g}" if lo <= 0 <= hi else
-           f"the interval [{lo:+.3f}, {hi:+.3f}] excludes 0 only before correcting for the table's several tests (Holm p {peq(_holm(r, 'p' + sfx))})")
+    lo, hi, m = _get(r, 'ci_low' + sfx), _get(r, 'ci_high' + sfx), margin(r)
+    if pd.isna(lo) or pd.isna(hi): why = 'no interval (too few folds)'
+    elif not lo <= 0 <= hi: why = f"the interval [{lo:+.3f}, {hi:+.3f}] excludes 0 only before correcting for the table's several tests (Holm p {peq(_holm(r, 'p' + sfx))})"
+    elif -m < lo and hi < m: why = f"the interval [{lo:+.3f}, {hi:+.3f}] lies inside ±{m:g}, but equivalence does not survive the correction for the table's several tests"
+    else: why = f"the interval [{lo:+.3f}, {hi:+.3f}] holds 0 and reaches beyond ±{m:g}"
     return f"inconclusive at this size: {why}, so the data can neither show an effect nor rule one out"
 
 def same(r, sfx=''):
@@ -167,24 +169,23 @@ def conclude_letterbox(t):
     if v == 'unclear': return [f"{head} ⇒ whether the model relies on the aspect ratio is {inconclusive(lb)}."]
     if crop is None: return [f"{head} ⇒ a significant drop, but this table has no control (crop, bars), so the bars cannot be told from the geometry: "
                              "inconclusive (rerun `dfd study` to add the control)."]
-    ctl = (f"Geometry matched by a centre crop instead (no bars): AUC {num(crop.AUC)}, {delta(crop)}; the letterbox's bars drawn on the standard "
-           f"view (geometry as trained): AUC {num(bars.AUC)}, {delta(bars)}")
-    vc, vb = verdict(crop), verdict(bars)
+    ctl = f"Geometry matched by a centre crop instead (no bars): AUC {num(crop.AUC)}, {delta(crop)}" + (
+          f"; the letterbox's bars drawn on the standard view (geometry as trained): AUC {num(bars.AUC)}, {delta(bars)}" if bars is not None else '')
+    vc, vb = verdict(crop), verdict(bars) if bars is not None else 'unclear'
     if vc == 'down': return [f"{head}. {ctl} ⇒ matching the geometry drops the AUC both ways, padded and cropped: **geometry shortcut: the model "
                              "uses the aspect ratio**, not only the face. Views that keep the geometry visible are excluded from Phase 3's choice."]
-    if vb == 'down': return [f"{head}. {ctl} ⇒ the bars alone drop the AUC, and cropping to the same geometry " +
-                             ('does not (within the margin)' if vc == 'same' else 'shows no significant drop') +
-                             ": **the letterbox drop comes with the padding bars**; no evidence that the model uses the aspect ratio."]
+    if vb == 'down' and vc == 'same': return [f"{head}. {ctl} ⇒ the bars alone drop the AUC, and cropping to the same geometry does not (within the "
+                                              "margin): **the letterbox drop comes with the padding bars**, not with the aspect ratio."]
     return [f"{head}. {ctl} ⇒ a significant drop, but the controls cannot tell the geometry from the bars: the cause is inconclusive at this size."]
 
 # %% ../nbs/05c_conclusions.ipynb #45cd0f22
 HCOL = 'Δ (In-Source - Held-out)'
 
 def holdout_findings(t):
-    "Sources whose held-out Δ exceeds `MIN_DELTA` significantly (baseline above chance): the model learned features specific to them."
+    "Sources whose held-out drop is significant and whose interval lies above `MIN_DELTA` (baseline above chance): the model learned features specific to them."
     base = t[t[HCOL].isna()]
     if len(base) and 'auc_low' in t and not learned(base.iloc[0]): return []
-    return [r['Held-out Source'] for _, r in t[t[HCOL].notna()].iterrows() if verdict(r, HCOL) == 'up' and r[HCOL] > MIN_DELTA]
+    return [r['Held-out Source'] for _, r in t[t[HCOL].notna()].iterrows() if verdict(r, HCOL) == 'up' and r.ci_low > MIN_DELTA]
 
 def conclude_holdout(t):
     "2A Test 3: is each fake source detected as well when it was never trained on?"
@@ -196,7 +197,7 @@ def conclude_holdout(t):
         s, d, v = r['Held-out Source'], r[HCOL], verdict(r, HCOL)
         head = f"{s}: AUC {num(r['In-Source AUC'])} when trained on, {num(r['Held-out AUC'])} when held out, {delta(r, HCOL)}"
         if s in spec: out.append(f"{head} ⇒ **source-specific features**: what the model learned from the other sources does not carry over to {s}.")
-        elif v == 'up': out.append(f"{head} ⇒ a significant drop, but not above the plan's {MIN_DELTA}: not counted as source-specific.")
+        elif v == 'up': out.append(f"{head} ⇒ a significant drop, but its interval does not exclude drops ≤ the plan's {MIN_DELTA}: not counted as source-specific.")
         elif v == 'down': out.append(f"{head} ⇒ detected significantly better when held out than when trained on.")
         elif v == 'same': out.append(f"{head} ⇒ {same(r)}: **the features learned transfer to {s}**.")
         else: out.append(f"{head} ⇒ whether the features transfer to {s} is {inconclusive(r)}.")
@@ -231,8 +232,11 @@ def conclude_pair(t, phase):
         s = (f"{r['Model']}: {ca} {num(r[ca])} → {cb} {num(r[cb])}, {delta(r)}; {_change(r, '_gap', 'train/val gap', ga, gb)}; "
              f"{_change(r, '_var', 'per-source AUC spread', r['var_a'], r['var_b'])}")
         if v == 'down' and kind == 'augmentation':
-            verdict_ = (f"AUC drop with gap ↓ and per-source spread ↓, all significant ⇒ **{what} removes shortcuts**" if vg == vv == 'down' else
-                        f"AUC drop without significant decreases of both the gap and the per-source spread ⇒ by the plan's rule, **{what} over-regularizes**")
+            if vg == vv == 'down': verdict_ = f"AUC drop with gap ↓ and per-source spread ↓, all significant ⇒ **{what} removes shortcuts**"
+            elif 'down' not in (vg, vv) and 'unclear' not in (vg, vv):
+                verdict_ = f"AUC drop, and neither the gap nor the per-source spread decreases (each tested) ⇒ by the plan's rule, **{what} over-regularizes**"
+            else: verdict_ = (f"AUC drop, but the gap and spread tests cannot tell the plan's two causes apart: whether {what} removes shortcuts "
+                              "or over-regularizes is inconclusive at this size")
         elif v == 'down': verdict_ = f"**{what} significantly lowers the AUC**"
         elif v == 'up': verdict_ = f"**{what} significantly improves the AUC**"
         elif v == 'same': verdict_ = f"AUC {same(r)}: {what} changes it by less than {margin(r):g}"
@@ -246,12 +250,13 @@ def conclude_pair(t, phase):
 # %% ../nbs/05c_conclusions.ipynb #5f7c4693
 def conclude_scaling(t):
     "4A: does each model gain from more data (Δ 100 % − 20 % on the test set, DeLong)? Gated on the models having learned."
-    out, col = [], 'Δ (100% - 20%)'
+    out, col = [], next(c for c in t.columns if c.startswith('Δ ('))
+    fr = [c.split('%')[0] for c in t.columns if c.endswith('% Data AUC')]   # the fractions, e.g. 20, 50, 100
     for _, r in t.iterrows():
-        a20, a50, a100 = r['20% Data AUC'], r['50% Data AUC'], r['100% Data AUC']
-        s = f"{r['Model']}: AUC {num(a20)} → {num(a50)} → {num(a100)} at 20 / 50 / 100 % of the data"
-        if 'auc_low_20' in r and not learned(r, 'auc_low_20') and not learned(r, 'auc_low_100'): out.append(f"{s}: {chance_text(['both fractions'])}."); continue
-        s += f"; 100 % vs 20 % on the test set: {delta(r, col)}"
+        s = f"{r['Model']}: AUC {' → '.join(num(r[f'{f}% Data AUC']) for f in fr)} at {' / '.join(fr)} % of the data"
+        if f'auc_low_{fr[0]}' in r and not learned(r, f'auc_low_{fr[0]}') and not learned(r, f'auc_low_{fr[-1]}'):
+            out.append(f"{s}: {chance_text(['both fractions'])}."); continue
+        s += f"; {fr[-1]} % vs {fr[0]} % on the test set: {delta(r, col)}"
         v = verdict(r, col)
         s += {'up': " ⇒ **more data helps significantly**", 'down': " ⇒ **significantly worse with more data**",
               'same': f" ⇒ {same(r)}: no gain larger than {margin(r):g} from more data", 'unclear': f" ⇒ the gain from more data is {inconclusive(r)}"}[v]
@@ -288,7 +293,9 @@ def conclude_params(t):
     "Phase 3: do larger models do better? Spearman's ρ between parameter count and AUC, over the models that learned."
     if 'auc_low' in t: t = t[t.auc_low > CHANCE]
     if len(t) < 3: return [f"Parameters vs AUC: {len(t)} model(s) above chance, too few for a rank correlation: no conclusion."] if 'auc_low' in t else []
-    rho, p = spearmanr(t.Params, t.AUC)
+    rho = spearmanr(t.Params, t.AUC).statistic
+    p = permutation_test((t.Params.to_numpy(), t.AUC.to_numpy()), lambda x, y: spearmanr(x, y).statistic, permutation_type='pairings',
+                         n_resamples=20000, random_state=0).pvalue   # exact for up to 8 models: the t approximation is poor at this size
     trend = (('larger models do significantly better' if rho > 0 else 'larger models do significantly worse') if p < ALPHA
              else 'whether size matters is inconclusive at this size (the rank correlation is not significant)')
     return [f"Parameters vs AUC over {len(t)} models above chance: Spearman ρ = {rho:+.2f} (p {peq(p)}) ⇒ {trend}."]
@@ -306,8 +313,9 @@ def conclude(phase, t):
     raise KeyError(f'no conclusion rule for phase {phase!r}')
 
 # %% ../nbs/05c_conclusions.ipynb #1d272bc5
-def _row(test, looked_for, p, extra=True, evidence='', note=''):
-    return dict(test=test, looked_for=looked_for, p=p, extra=bool(extra), evidence=evidence, note=note)
+def _row(test, looked_for, p, extra=True, evidence='', note='', own=False):
+    "One family member: its raw `p`, `extra` (the rule's other conditions met) and `own` (found by its own table's Holm)."
+    return dict(test=test, looked_for=looked_for, p=p, extra=bool(extra), evidence=evidence, note=note, own=bool(own))
 
 def _probe_rows(audit):
     "The audit's metadata-only probe as a family member."
@@ -328,22 +336,22 @@ def _test1_rows(t):
     if not learned(std): return [_row('2A Test 1', what, np.nan, note=f"not testable: the model is at chance (AUC {auc_text(std)})")]
     if crop is None: return [_row('2A Test 1', what, np.nan, note='no control arms in this table: rerun `dfd study`')]
     ev = f"letterboxed − standard {delta(lb)}; centre-cropped − standard {delta(crop)}"
-    return [_row('2A Test 1', what, geometry_p(t), letterbox_shortcut(t)[0], ev)]
+    return [_row('2A Test 1', what, geometry_p(t), letterbox_shortcut(t)[0], ev, own=letterbox_shortcut(t)[0])]
 
 def _test2_rows(t):
     what = 'colour statistics: the normalization (ImageNet vs real-image-only) changes the AUC (2A Test 2)'
     if t is None: return [_row('2A Test 2', what, np.nan, note='Phase 2A Test 2 not run')]
     r, ref = t[t['Δ'].notna()].iloc[0], t[t['Δ'].isna()].iloc[0]
     if not (learned(r) or learned(ref)): return [_row('2A Test 2', what, np.nan, note='not testable: both models at chance')]
-    return [_row('2A Test 2', what, r.p, True, f"{_name(r)} − {_name(ref)}: {delta(r)}")]
+    return [_row('2A Test 2', what, r.p, True, f"{_name(r)} − {_name(ref)}: {delta(r)}", own=significant(r))]
 
 def _test3_rows(t):
     if t is None: return [_row('2A Test 3', 'source-specific features (2A Test 3)', np.nan, note='Phase 2A Test 3 not run')]
     base, out = t[t[HCOL].isna()].iloc[0], []
     for _, r in t[t[HCOL].notna()].iterrows():
-        what = f"source-specific features for {r['Held-out Source']}: held-out Δ > {MIN_DELTA} (2A Test 3)"
+        what = f"source-specific features for {r['Held-out Source']}: held-out drop significant, its interval above {MIN_DELTA} (2A Test 3)"
         if 'auc_low' in t and not learned(base): out.append(_row('2A Test 3', what, np.nan, note='not testable: the baseline is at chance')); continue
-        out.append(_row('2A Test 3', what, r.p, r[HCOL] > MIN_DELTA, delta(r, HCOL)))
+        out.append(_row('2A Test 3', what, r.p, r[HCOL] > 0 and r.ci_low > MIN_DELTA, delta(r, HCOL), own=r['Held-out Source'] in holdout_findings(t)))
     return out
 
 def _face_rows(tabs):
@@ -351,6 +359,7 @@ def _face_rows(tabs):
     t = next((tabs[p] for p in ('phase2c', 'phase2e') if p in tabs and 'fallback_p_source' in tabs[p]), None)
     if t is None: return [_row('face fallback', what, np.nan, note='no face-crop phase (2C/2E) run')]
     ps, pl = float(t.fallback_p_source.iloc[0]), float(t.fallback_p_label.iloc[0])
+    if pd.isna(ps) or pd.isna(pl): return [_row('face fallback', what, np.nan, note='the face-fallback test has no p-value in this table')]
     return [_row('face fallback', what, min(1., 2 * min(ps, pl)), True, f"misses across sources p {peq(ps)}, real vs fake p {peq(pl)} (the smaller, Bonferroni over the two)")]
 
 def shortcut_summary(tabs, audit=None):
@@ -367,7 +376,8 @@ def summary_lines(s):
     "The summary `s` (`shortcut_summary`) in words: `(found, looked for and not found, not tested)`."
     f = lambda r: f"{r.looked_for}: {r.evidence} (family Holm p {peq(r.p_holm)})"
     return ([f(r) for r in s.itertuples() if r.status == 'found'],
-            [f"{r.looked_for}: not found at this size (family Holm p {peq(r.p_holm)}; not evidence of absence)" + (f"; {r.evidence}" if r.evidence else '')
+            [f"{r.looked_for}: not found at this size (family Holm p {peq(r.p_holm)}; not evidence of absence)" +
+             (" — significant within its own table, but not once corrected over the whole family" if r.own else '') + (f"; {r.evidence}" if r.evidence else '')
              for r in s.itertuples() if r.status == 'not found'],
             [f"{r.looked_for}: {r.note}" for r in s.itertuples() if r.status == 'not tested'])
 

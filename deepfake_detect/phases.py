@@ -269,15 +269,15 @@ def final_table(plan, cfgs, dirs, sel, out):
 RULE_PHASE2 = ("Among the Phase 2 conditions trained for both SimpleCNN and ResNet18 (2B–2E: resolution, face crop, augmentation), "
                "choose the one with the highest fold-validation AUC (mean over folds of each fold's held-out AUC, averaged over the two models; "
                "the test set is never read). Exact ties go to the cheaper condition (smaller images, no augmentation). If 2A Test 1 found a "
-               "geometry shortcut (a significant letterbox drop that also exceeds the drop of its bars control, both Holm p < 0.05, from a model "
-               "whose AUC interval lies above 0.5), the model uses the images' geometry: conditions whose view keeps the "
+               "geometry shortcut (the AUC drops significantly both with the reals letterboxed and with them centre-cropped, Holm p < 0.05 within "
+               "Test 1's table, from a model whose AUC interval lies above 0.5), the model uses the images' geometry: conditions whose view keeps the "
                "geometry visible (squish, letterbox) are excluded and only geometry-free views (face crop, square crop) remain.")
 GEOMETRY_VIEWS = ('squish', 'letterbox')
 
 def select_phase2(cfgs, aucs, letterbox=None, alpha=.05):
     "The best Phase 2 setting by `RULE_PHASE2`, from 2B–2E experiments `cfgs`, their fold-validation AUCs `aucs` and the 2A Test 1 table `letterbox`."
     shortcut = dict(significant=False, note='2A Test 1 not run')
-    if letterbox is not None:   # the conclusions' rule: a drop beyond what the bars alone cause, from a model above chance
+    if letterbox is not None:   # the conclusions' rule: a drop both letterboxed and cropped, from a model above chance
         found, r = letterbox_shortcut(letterbox)
         shortcut = dict(delta=float(r['Δ']), p=float(r['p']), p_holm=float(r['p_holm']), significant=found)
     cond = {}

@@ -37,9 +37,10 @@ def _rate(name, k, n, level=.95):
     return dict(zip((name, f'{name}_low', f'{name}_high'), rate_ci(k, n, level)))
 
 def conformal_p(s, reals):
-    "Conformal p-value of each score in `s` against the sorted real scores `reals`: (1 + #reals scoring ≥ it) / (n + 1)."
-    reals = np.asarray(reals, float)
-    return (1 + len(reals) - np.searchsorted(reals, np.asarray(s, float), side='left')) / (len(reals) + 1)
+    "Conformal p-value of each score in `s` against the sorted real scores `reals`: (1 + #reals scoring ≥ it) / (n + 1); NaN for a missing score."
+    reals, s = np.asarray(reals, float), np.asarray(s, float)
+    p = (1 + len(reals) - np.searchsorted(reals, s, side='left')) / (len(reals) + 1)
+    return np.where(np.isnan(s), np.nan, p)
 
 def p_real(P, reals):
     "The detector's p-value that each image is real: the largest over fold models of their conformal p-values. `P`: (folds, images) P(fake); `reals`: per fold, its sorted held-out real scores."
@@ -53,19 +54,20 @@ def calibrate(val, fpr=0.05, level=.95):
     if 'fold' not in val: raise ValueError('the validation predictions name no fold: re-run the study to rebuild the final model')
     reals = {int(k): np.sort(g.prob[g.label == 0].to_numpy(float)) for k, g in val.groupby('fold')}
     n = min(len(r) for r in reals.values())
-    per_fold = {k: float(np.floor(fpr * (len(r) + 1)) / (len(r) + 1)) for k, r in reals.items()}   # each fold model alone: its exact conformal FPR
+    per_fold = {k: float(np.floor(fpr * (len(r) + 1)) / (len(r) + 1)) for k, r in reals.items()}   # each fold model alone: its conformal FPR bound
+    # fake needs every fold model, so P(all call a real fake) ≤ the smallest single bound
     tpr = {int(k): _rate('tpr', (conformal_p(g.prob[g.label == 1], reals[int(k)]) <= fpr).sum(), (g.label == 1).sum(), level)
            for k, g in val.groupby('fold')}   # each fold model alone, on its own held-out fakes: an upper bound of the ensemble's rule
     return dict(fpr_target=fpr, rule='max conformal p-value over fold models ≤ fpr', reals={k: r.tolist() for k, r in reals.items()},
-                fpr_bound=max(per_fold.values()), n_real=int((y == 0).sum()), n_fake=int((y == 1).sum()), n_real_min=n, folds=len(reals),
+                fpr_bound=min(per_fold.values()), n_real=int((y == 0).sum()), n_fake=int((y == 1).sum()), n_real_min=n, folds=len(reals),
                 fold_tpr_min=min(t['tpr'] for t in tpr.values()), fold_tpr_max=max(t['tpr'] for t in tpr.values()),
                 reachable=bool(fpr * (n + 1) >= 1), fpr_step=1 / (n + 1), level=level,
                 calibrated_on="each fold model's held-out reals (out-of-fold); never the test set")
 
 def decide(P, c):
     "`(p_real, fake?)` of each image from its fold models' scores `P` (folds, images) and calibration `c`."
-    p = p_real(P, [np.asarray(c['reals'][k]) for k in sorted(c['reals'])])
-    return p, p <= c['fpr_target']
+    p = p_real(P, [np.asarray(c['reals'][k]) for k in sorted(c['reals'])])   # NaN if any fold model gave no score
+    return p, np.nan_to_num(p, nan=1.) <= c['fpr_target']
 
 # %% ../nbs/06a_predict.ipynb #937406fd
 def _pct(x): return '—' if pd.isna(x) else f'{100 * x:.1f} %'
@@ -80,8 +82,8 @@ def describe_threshold(c):
     s = (f"decision: fake when p_real ≤ {c['fpr_target']:g}, i.e. when each of the {c['folds']} fold models scores the image above its own "
          f"{_pct(1 - c['fpr_target'])} of held-out reals ({c['n_real']} validation reals, out-of-fold; never the test set). "
          f"False-positive rate ≤ {_pct(c['fpr_bound'])} for reals like those (conformal, any dependence between fold models). "
-         f"True-positive rate: at most {_pct(c['fold_tpr_min'])}–{_pct(c['fold_tpr_max'])} (each fold model alone on its held-out fakes); "
-         "the model card measures it on the test set.")
+         f"True-positive rate: each fold model alone catches {_pct(c['fold_tpr_min'])}–{_pct(c['fold_tpr_max'])} of its held-out fakes (estimates); "
+         "the decision, which needs every fold model, catches no more than the weakest would; the model card measures it on the test set.")
     if not c['reachable']: s += (f" Note: with {c['n_real_min']} reals in the smallest fold, rates below {_pct(c['fpr_step'])} cannot be reached: "
                                  "nothing will be called fake.")
     return s
@@ -90,10 +92,9 @@ def describe_threshold(c):
 def _norm(stats): return [list(map(float, s)) for s in stats]
 
 def _fold_test(path):
-    "A final model's per-fold test predictions (`test_fold_preds.parquet`), or an error naming the command that writes them."
+    "A final model's per-fold test predictions (`test_fold_preds.parquet`), or None (a final model from an older version)."
     f = Path(path)/'test_fold_preds.parquet'
-    if not f.exists(): raise FileNotFoundError(f'{f} is missing (a final model from an older version): re-run `dfd study` to export it again')
-    return pd.read_parquet(f)
+    return pd.read_parquet(f) if f.exists() else None
 
 def model_parts(path):
     "What a model folder holds: `(config, weight files, normalization per fold, validation predictions, each fold model's test predictions)`."
@@ -198,7 +199,7 @@ class Detector:
                 rows, P = self._batch(items[i:i + bs], bs, i)
                 rows.insert(1, 'prob', P.mean(0))
                 rows.insert(2, 'prob_std', P.std(0, ddof=1) if len(P) > 1 else 0.)
-                rows.insert(3, 'p_real', np.where(np.isnan(P).any(0), np.nan, decide(np.nan_to_num(P), cal)[0]))
+                rows.insert(3, 'p_real', decide(P, cal)[0])   # NaN where an image was not scored
                 out.append(rows)
                 bar.update(len(rows))
         df = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=['path', 'prob', 'prob_std', 'p_real', 'mode', 'error'])
@@ -235,6 +236,7 @@ def test_decisions(c, tf):
 def operating_point(dest, fpr=0.05):
     "The decision rule for `fpr` calibrated on `dest`'s validation predictions, and what the same decision gives on the test set (FPR, TPR with Wilson intervals)."
     parts = model_parts(dest)
+    if parts[4] is None: raise FileNotFoundError(f'{dest}/test_fold_preds.parquet is missing (a final model from an older version): re-run `dfd study` to export it again')
     c = calibrate(parts[3], fpr)
     d = test_decisions(c, parts[4])
     y = d.label.to_numpy()
@@ -270,7 +272,7 @@ def _metric_lines(row, op):
             f"{_pct(op['fpr_bound'])} for reals like the validation reals, whatever the dependence between fold models.",
             '', '| The decision `dfd predict` makes | Stated (validation) | Test set (check, the same decision) |', '|---|---|---|',
             f"| False-positive rate (reals called fake) | ≤ {_pct(op['fpr_bound'])} | {rate_text(op, 'test_fpr')} |",
-            f"| True-positive rate (fakes caught) | at most {_pct(op['fold_tpr_min'])}–{_pct(op['fold_tpr_max'])} (each fold model alone) | {rate_text(op, 'test_tpr')} |",
+            f"| True-positive rate (fakes caught) | no more than the weakest fold model alone (estimates {_pct(op['fold_tpr_min'])}–{_pct(op['fold_tpr_max'])}) | {rate_text(op, 'test_tpr')} |",
             '', 'Intervals: Wilson 95 %. Another rate: `dfd predict MODEL IMAGES --fpr 0.01`.'] + (
             [f"Note: the test check's false-positive rate lies above the bound (its interval starts at {_pct(op['test_fpr_low'])}): "
              "the test reals differ from the validation reals, or chance; recalibrate on data like yours."] if op['test_fpr_low'] > op['fpr_bound'] else [])
