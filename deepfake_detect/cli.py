@@ -14,7 +14,8 @@ from .config import *
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
            'cmd_run', 'cmd_study', 'cmd_fold', 'cmd_slurm_script', 'explain_targets', 'cmd_explain', 'cmd_predict',
            'study_headlines', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'selection_line',
-           'cmd_anomaly_select', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'parser', 'main']
+           'cmd_anomaly_select', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'at_least', 'fraction',
+           'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -382,6 +383,23 @@ def cmd_report(a):
 
 # %% ../nbs/08_cli.ipynb #0758d9a4
 def _preset(p): p.add_argument('--preset', help='a preset from configs/presets/, e.g. demo (small and quick)')
+
+def at_least(lo):
+    "An argparse type: an integer ≥ `lo`, refused by name otherwise."
+    def f(s):
+        try: v = int(s)
+        except ValueError: raise argparse.ArgumentTypeError(f'expected an integer, got {s!r}') from None
+        if v < lo: raise argparse.ArgumentTypeError(f'expected an integer ≥ {lo}, got {v}')
+        return v
+    f.__name__ = f'integer ≥ {lo}'
+    return f
+
+def fraction(s):
+    "An argparse type: a finite number strictly between 0 and 1."
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f'expected a number, got {s!r}') from None
+    if not 0 < v < 1: raise argparse.ArgumentTypeError(f'expected a number between 0 and 1 (exclusive), got {s}')
+    return v
 def _sets(p): p.add_argument('--set', action='extend', nargs='+', metavar='KEY=VALUE', help='override config keys, e.g. --set optimizer.lr=1e-3 epochs=5 (repeatable)')
 
 def parser():
@@ -397,7 +415,7 @@ def parser():
     s = sub.add_parser('synth', help='write a synthetic dataset (DFF-like deepfakes, or cartoon characters for anomaly detection)')
     s.add_argument('dest', help='destination folder')
     s.add_argument('--kind', choices=('dff', 'cartoon'), default='dff')
-    s.add_argument('--n', type=int, help='dff: identities (4 images each; default 100); cartoon: training images per character (default 60)')
+    s.add_argument('--n', type=at_least(1), help='dff: identities (4 images each; default 100); cartoon: training images per character (default 60)')
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--shortcuts', default='', help='dff only: comma-separated shortcuts to plant: aspect, color, format, facemiss')
     s.add_argument('--pairing', choices=('pairs', 'chain'), default='pairs', help="dff only: mutual pairs (DFF), or a chain A-B, B-C, ... (face-swap sets)")
@@ -419,7 +437,7 @@ def parser():
     s.add_argument('--out', help='report folder (default: beside the index, audit/)')
     s.add_argument('--labels', nargs='*', metavar='SOURCE=0|1')
     s.add_argument('--seed', type=int, default=42)
-    s.add_argument('--folds', type=int, default=5, help='folds planned: a group holding more than 1/FOLDS of the images is flagged')
+    s.add_argument('--folds', type=at_least(2), default=5, help='folds planned: a group holding more than 1/FOLDS of the images is flagged')
     s.add_argument('--faces', action='store_true', help='also run the face detector (MTCNN) and test whether its fallback differs by source or label')
     s.add_argument('--workers', type=int, default=2)
     s.set_defaults(fn=cmd_audit)
@@ -497,9 +515,9 @@ def parser():
                        'by a rule calibrated on validation predictions for a false-positive rate')
     s.add_argument('model', help='OUT/final/<model> (written by Phase 4B, with its model card) or a finished experiment OUT/<phase>/<experiment>')
     s.add_argument('images', nargs='+', metavar='IMAGE', help='image files and/or folders (searched recursively)')
-    s.add_argument('--fpr', type=float, default=0.05, help='false-positive rate the decision is calibrated for: fake when every fold model scores the image above that share of its held-out reals (default 0.05)')
+    s.add_argument('--fpr', type=fraction, default=0.05, help='false-positive rate the decision is calibrated for: fake when every fold model scores the image above that share of its held-out reals (default 0.05)')
     s.add_argument('--out', default='preds.csv', help='CSV of predictions, one row per file (default preds.csv; the threshold goes beside it as .json)')
-    s.add_argument('--bs', type=int, default=64, help='images per batch (default 64)')
+    s.add_argument('--bs', type=at_least(1), default=64, help='images per batch (default 64)')
     s.set_defaults(fn=cmd_predict)
 
     an = sub.add_parser('anomaly', help="classifier-based anomaly detection (the anomaly guide's workflow)").add_subparsers(dest='sub', metavar='SUBCOMMAND', required=True)
@@ -541,7 +559,7 @@ def parser():
 
     s = sub.add_parser('demo', help='run the demo on a synthetic dataset (no data needed)')
     s.add_argument('--out', default='runs/demo', help='demo folder')
-    s.add_argument('--n', type=int, default=200, help='synthetic identities (4 images each)')
+    s.add_argument('--n', type=at_least(1), default=200, help='synthetic identities (4 images each)')
     s.add_argument('--workers', type=int, default=2)
     s.add_argument('--scheduler', default='sequential', help="the study's scheduler: sequential (default) or ray (a local Ray, one CPU per fold); see dfd study --help")
     s.set_defaults(fn=cmd_demo)
@@ -555,6 +573,9 @@ def main(argv=None):
     try: a.fn(a)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         print(f'dfd: error: {e}', file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:   # a read-only or full results folder: one line naming the file, never a traceback
+        print(f"dfd: error: cannot write {e.filename or 'a file'}: {e.strerror or e} (is the folder writable, the disk full?)", file=sys.stderr)
         sys.exit(2)
     except RuntimeError as e:
         if type(e).__name__ != 'GridError': raise

@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #f217e0ff
 from __future__ import annotations
-import json, os, random, hashlib, difflib, tempfile, copy, sys, io, logging, warnings, contextlib
+import json, os, random, hashlib, difflib, tempfile, copy, sys, io, logging, warnings, contextlib, math
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -42,9 +42,9 @@ def save_json(obj, path):
 # %% ../nbs/00_config.ipynb #dfb4cc84
 class Key:
     "One config key: type `typ`, default `default`, optional `lo`/`hi` bounds or `choices`; `ident`: part of the id ('set': only when not the default)."
-    def __init__(self, typ, default, help='', lo=None, hi=None, choices=None, nullable=False, ident=True):
+    def __init__(self, typ, default, help='', lo=None, hi=None, choices=None, nullable=False, ident=True, why=''):
         self.typ,self.default,self.help,self.lo,self.hi = typ,default,help,lo,hi
-        self.choices,self.nullable,self.ident = choices,nullable,ident
+        self.choices,self.nullable,self.ident,self.why = choices,nullable,ident,why
 
     def expect(self):
         "A human description of what this key accepts."
@@ -60,7 +60,7 @@ SCHEMA = {
     'test_ratio':              Key(float, 0.1, 'share of all groups in the fixed test holdout', lo=0.01, hi=0.5),
     'frac':                    Key(float, 1.0, 'data fraction used (nested: 0.2 in 0.5 in 1.0)', lo=0.01, hi=1.0),
     'n_folds':                 Key(int, 5, 'cross-validation folds', lo=2, hi=20),
-    'batch_size':              Key(int, 32, 'training batch size', lo=1, hi=4096),
+    'batch_size':              Key(int, 32, 'training batch size', lo=2, hi=4096, why='batch norm (ResNets, EfficientNet, SimpleCNN) cannot train on batches of one image'),
     'epochs':                  Key(int, 15, 'maximum training epochs', lo=1, hi=1000),
     'early_stopping_patience': Key(int, 5, 'epochs without improvement before stopping', lo=1, hi=1000),
     'num_workers':             Key(int, 0, 'data-loader worker processes', lo=0, hi=64, ident=False),
@@ -116,9 +116,10 @@ def check_value(key, v, where=''):
     ok = isinstance(v, k.typ) and not (k.typ is not bool and isinstance(v, bool))
     if k.typ is float and isinstance(v, int) and not isinstance(v, bool): v,ok = float(v),True
     if not ok: raise ConfigError(f'{key!r}{at}: expected {k.expect()}, got {v!r} ({type(v).__name__})')
+    if k.typ is float and not math.isfinite(v): raise ConfigError(f'{key!r}{at}: expected a finite number ({k.expect()}), got {v!r}')
     if k.choices and v not in k.choices: raise ConfigError(f'{key!r}{at}: expected {k.expect()}, got {v!r}')
     if (k.lo is not None and v < k.lo) or (k.hi is not None and v > k.hi):
-        raise ConfigError(f'{key!r}{at}: expected {k.expect()}, got {v!r}')
+        raise ConfigError(f'{key!r}{at}: expected {k.expect()}, got {v!r}' + (f': {k.why}' if k.why else ''))
     return v
 
 # %% ../nbs/00_config.ipynb #ec999930

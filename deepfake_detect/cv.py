@@ -6,7 +6,8 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/cv.html.md"""
 
 # %% ../nbs/04_cv.ipynb #739e6384
 from __future__ import annotations
-import json, logging, os, shutil, socket, time, traceback, hashlib
+import json, logging, os, pickle, shutil, socket, time, traceback, hashlib, fcntl, gc
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from datetime import datetime
@@ -20,15 +21,17 @@ with known_warnings():
     from fastai.data.load import DataLoader
 from fasttransform import Pipeline
 from .config import *
-from .data import build_index, load_index, load_merges, make_splits, check_leakage, fold_roles, save_index, list_files
+from .data import build_index, load_index, load_merges, make_splits, check_leakage, fold_roles, save_index, list_files, source_labels
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, face_stats, files_key, fallback_test
 from .models import create_model
 
 # %% auto #0
-__all__ = ['SCALARS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics', 'CacheDL', 'make_dl', 'cosine_sched',
-           'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping', 'fast_path', 'train_fold', 'fold_done',
-           'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble',
-           'dataset_index', 'claim', 'face_check', 'prepare', 'attempts', 'run_fold', 'run_experiment']
+__all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics',
+           'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping',
+           'fast_path', 'train_fold', 'file_hash', 'file_record', 'fold_damage', 'fold_done', 'save_fold',
+           'CheckpointError', 'read_state', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data',
+           'pooled', 'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'DataMismatch',
+           'split_key', 'identify', 'check_identity', 'prepare', 'attempts', 'fold_lock', 'run_fold', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -161,21 +164,75 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
     return m, preds, hist, learn.model
 
 # %% ../nbs/04_cv.ipynb #81fb2b34
-def fold_done(d): return (Path(d)/'metrics.json').exists()
+FOLD_FILES = ('config.json', 'history.csv', 'preds.parquet', 'model.pth')
+_HASHES = {}   # (path, size, mtime): sha256, so a file is read once per process however often its fold is checked
+
+def file_hash(f):
+    "SHA-256 of file `f` (remembered while its size and mtime stay the same)."
+    st = Path(f).stat()
+    key = (str(f), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(f, 'rb') as fh:
+            for b in iter(lambda: fh.read(1 << 20), b''): h.update(b)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
+
+def file_record(d, names):
+    "`{name: {bytes, sha256}}` of the files `names` in folder `d` that exist: what `metrics.json` vouches for."
+    return {n: dict(bytes=(Path(d)/n).stat().st_size, sha256=file_hash(Path(d)/n)) for n in names if (Path(d)/n).exists()}
+
+def fold_damage(d):
+    "Why fold folder `d` cannot be trusted: '' when it is finished and intact, 'not finished' without `metrics.json`, else the file and the reason."
+    d = Path(d)
+    f = d/'metrics.json'
+    if not f.exists(): return 'not finished'
+    try: m = json.loads(f.read_text())
+    except (ValueError, UnicodeDecodeError) as e: return f'{f}: unreadable ({e})'
+    if not isinstance(m, dict) or not {'fold', 'holdout', 'test'} <= set(m): return f'{f}: incomplete (no fold, holdout or test metrics)'
+    for n, r in m.get('files', {}).items():   # folds written before the record existed are trusted as before
+        p = d/n
+        if not p.exists(): return f'{p}: missing'
+        if p.stat().st_size != r['bytes']: return f"{p}: {p.stat().st_size} bytes, {r['bytes']} recorded (truncated or replaced)"
+        if file_hash(p) != r['sha256']: return f'{p}: its content differs from what metrics.json recorded (damaged)'
+    return ''
+
+def fold_done(d): return fold_damage(d) == ''
 
 def save_fold(d, cfg, m, preds, hist, model):
-    "Write one finished fold atomically; `metrics.json` last, as the completion mark."
+    "Write one finished fold atomically; `metrics.json` last, as the completion mark, with the size and hash of every other file."
     d = Path(d)
     save_config(cfg, d/'config.json')
     save_atomic(d/'history.csv', lambda p: hist.to_csv(p, index=False))
     save_atomic(d/'preds.parquet', lambda p: preds.to_parquet(p, index=False))
     save_atomic(d/'model.pth', lambda p: torch.save(model.state_dict(), p))
-    save_json(m, d/'metrics.json')
+    save_json(m | dict(files=file_record(d, FOLD_FILES)), d/'metrics.json')
+
+class CheckpointError(ValueError):
+    "A weights file that is not a checkpoint this tool can load; the message names the file."
+
+def read_state(f):
+    "The state dict in weights file `f`, loaded safely (`weights_only=True`); a damaged or foreign file raises `CheckpointError` naming it."
+    f = Path(f)
+    if not f.exists(): raise FileNotFoundError(f'{f}: no such weights file')
+    try: sd = torch.load(f, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        if 'Unsupported global' in str(e) or 'Unsupported class' in str(e): raise CheckpointError(f'{f}: not a checkpoint this tool wrote: it holds Python objects a weights file '
+                                                                      'does not, and loading them could run code, so it is refused') from None
+        raise CheckpointError(f'{f}: not a checkpoint this tool wrote (damaged, or another kind of file; nothing in it was run): retrain it '
+                              '(run the same dfd study / dfd run command again) or give another file') from None
+    except Exception as e: raise CheckpointError(f'{f}: not a checkpoint this tool wrote (unreadable: {type(e).__name__}; damaged or truncated?): '
+                                                 'retrain it (run the same dfd study / dfd run command again) or give another file') from None
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise CheckpointError(f'{f}: not a checkpoint this tool wrote (no state dict of tensors in it)')
+    return sd
 
 def load_weights(model, d):
-    "Load saved weights into `model` (safely: `weights_only=True`): a fold folder `d` (its `model.pth`) or a weights file."
+    "Load saved weights into `model` (safely, see `read_state`): a fold folder `d` (its `model.pth`) or a weights file."
     f = Path(d)/'model.pth' if Path(d).is_dir() else Path(d)
-    model.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
+    sd = read_state(f)
+    try: model.load_state_dict(sd)
+    except RuntimeError as e: raise CheckpointError(f'{f}: its tensors do not match {type(model).__name__}: {str(e).splitlines()[0]}') from None
     return model
 
 # %% ../nbs/04_cv.ipynb #b3972692
@@ -185,6 +242,7 @@ def fold_rows(exp_dir):
     "One row per finished fold of `exp_dir`: the scalar metrics, holdout/test accuracy and per-source AUCs (and face-only AUCs)."
     rows = []
     for f in sorted(Path(exp_dir).glob('fold_*/metrics.json')):
+        if not fold_done(f.parent): continue   # damaged: it is retrained, never read
         m = json.loads(f.read_text())
         r = {k: m[k] for k in SCALARS} | dict(fold=m['fold'], val_acc=m['holdout']['acc'], test_acc=m['test']['acc'],
                                                val_source_auc_var=m['holdout']['source_auc_var'], test_source_auc_var=m['test']['source_auc_var'])
@@ -199,6 +257,7 @@ def fold_notes(exp_dir):
     "Why any metric of `exp_dir` is nan: `{'fold k, role: metric': reason}`."
     out = {}
     for f in sorted(Path(exp_dir).glob('fold_*/metrics.json')):
+        if not fold_done(f.parent): continue
         m = json.loads(f.read_text())
         for role in ('train', 'valid', 'holdout', 'test'):
             out |= {f"fold {m['fold']}, {role}: {k}": v for k, v in m[role].get('notes', {}).items()}
@@ -222,7 +281,7 @@ def exp_data(exp_dir):
 
 def pooled(exp_dir, role='holdout'):
     "Every finished fold's predictions of `role` of `exp_dir`, pooled (for `holdout`: each image once, by the fold that held it out)."
-    ps = [pd.read_parquet(f).assign(fold=int(f.parent.name[5:])) for f in sorted(Path(exp_dir).glob('fold_*/preds.parquet'))]
+    ps = [pd.read_parquet(f).assign(fold=int(f.parent.name[5:])) for f in sorted(Path(exp_dir).glob('fold_*/preds.parquet')) if fold_done(f.parent)]
     ps = [p[p.role == role] for p in ps]
     return pd.concat(ps, ignore_index=True) if ps else pd.DataFrame(columns=['path', 'source', 'label', 'prob', 'role', 'fold'])
 
@@ -232,18 +291,35 @@ def ensemble(exp_dir):
     return p.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std', folds='size')
 
 # %% ../nbs/04_cv.ipynb #0e6e427c
-def dataset_index(data_dir, out='runs', progress=True):
-    "The index of `data_dir`, reused from `out/data/<name>/` unless its files changed; its path in `attrs['index']`."
+NEAR_SETTINGS = dict(method='phash+thumbnail', max_bits=24, max_diff=18.)   # `data.near_dups`' defaults: part of a dataset's identity
+
+def data_identity(data_dir, files=None):
+    "A dataset's identity: a hash of its files (path, size, mtime), its labels mapping, its pairs file's content and the near-duplicate settings."
     data_dir = Path(data_dir)
-    files = list_files(data_dir)
-    f = Path(out)/'data'/data_dir.resolve().name/'index.parquet'
+    files = list_files(data_dir) if files is None else files
+    pairs = data_dir/'pairs.csv'
+    return files_key(files, data_dir, source_labels(data_dir), file_hash(pairs) if pairs.exists() else None, NEAR_SETTINGS)
+
+def index_home(data_dir, out='runs'):
+    "`out/data/<name>/` for the index of `data_dir`, unless another dataset of that name owns it (then `<name>-<hash of its path>`)."
+    root = str(Path(data_dir).resolve())
+    base = Path(out)/'data'/Path(root).name
+    for d in (base, base.with_name(f'{base.name}-{hashlib.sha256(root.encode()).hexdigest()[:8]}')):
+        if not (d/'root.txt').exists() or (d/'root.txt').read_text() == root: return d
+    return d
+
+def dataset_index(data_dir, out='runs', progress=True):
+    "The index of `data_dir`, reused from `index_home` unless the dataset's identity changed (files, labels, pairs file); the path and identity in `attrs`."
+    data_dir = Path(data_dir)
+    files, home = list_files(data_dir), index_home(data_dir, out)
+    f, sig = home/'index.parquet', data_identity(data_dir, files)
     sigf = f.with_suffix('.sig')
-    sig = files_key(files, data_dir)
     if f.exists() and sigf.exists() and sigf.read_text() == sig: df = load_index(f)
     else:
         df, _ = build_index(data_dir, f, progress=progress)
         save_atomic(sigf, lambda p: p.write_text(sig))
-    df.attrs['index'] = str(f)
+        save_atomic(home/'root.txt', lambda p: p.write_text(str(data_dir.resolve())))
+    df.attrs.update(index=str(f), data_id=sig)
     return df
 
 # %% ../nbs/04_cv.ipynb #c349a5b0
@@ -269,22 +345,50 @@ def face_check(data, boxes, cfg, exp_dir):
         data['test'] &= data.face
     return data
 
-def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
-    "Everything `cfg`'s folds share, made once before any fold runs: index, leakage-checked splits, the decoded cache, the face check. Writes `splits.parquet`, `folds.parquet`, `prepared.json`; returns the experiment folder."
-    out, data_dir = Path(out), Path(data_dir)
-    exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
-    cid = claim(exp_dir, cfg)
+class DataMismatch(ConfigError):
+    "Finished folds that belong to another dataset or split than the one given now."
+
+def split_key(sp):
+    "A hash of a split table: which image is in which role of which fold, and in the test set."
+    cols = ['path', 'test', 'cut'] + sorted(c for c in sp.columns if c.startswith('role_'))
+    return hashlib.sha256(pd.util.hash_pandas_object(sp[[c for c in cols if c in sp]], index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+def identify(cfg, data_dir, out='runs', progress=True):
+    "The dataset as indexed and the leakage-checked split `cfg` makes of it: `(splits, merges, identity)`."
     idx = dataset_index(data_dir, out, progress)
     merges = load_merges(idx.attrs['index'])
     sp = make_splits(idx, cfg['frac'], cfg['n_folds'], cfg['test_ratio'], cfg['val_ratio'], cfg['seed'], cfg['cut_chains'], merges)
     check_leakage(sp, merges)
+    return sp, merges, dict(data=str(Path(data_dir).resolve()), data_id=idx.attrs['data_id'], split_id=split_key(sp))
+
+def check_identity(exp_dir, cfg, ident):
+    "Refuse to reuse `exp_dir`'s finished folds for another dataset or split than `ident` (`identify`'s); nothing to refuse when none is finished."
+    f = Path(exp_dir)/'prepared.json'
+    if not f.exists(): return
+    old = read_json(f)
+    same = (old.get('data_id', ident['data_id']), old.get('split_id', ident['split_id'])) == (ident['data_id'], ident['split_id'])
+    if 'data_id' not in old: same = old.get('data') == ident['data']   # prepared before identities were recorded: by its path
+    done = [k for k in range(cfg['n_folds']) if fold_done(Path(exp_dir)/f'fold_{k}')]
+    if same or not done: return
+    raise DataMismatch(f"{exp_dir} holds {len(done)} finished fold(s) trained on {old.get('data')} (data id {old.get('data_id', '?')}, split "
+                       f"{old.get('split_id', '?')}); the data given now is {ident['data']} (data id {ident['data_id']}, split {ident['split_id']}): "
+                       "a different dataset, or the same folder changed (files, labels, pairs.csv). Results are never reused across data: "
+                       f"use another --out (or, with dfd run, --set study=NAME), or remove {exp_dir} to train it again")
+
+def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
+    "Everything `cfg`'s folds share, made once before any fold runs: index, leakage-checked splits, the data identity, the decoded cache, the face check. Writes `splits.parquet`, `folds.parquet`, `prepared.json`; returns the experiment folder."
+    out, data_dir = Path(out), Path(data_dir)
+    exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
+    cid = claim(exp_dir, cfg)
+    sp, merges, ident = identify(cfg, data_dir, out, progress)
+    check_identity(exp_dir, cfg, ident)
     if cfg['cut_chains']: save_atomic(exp_dir/'dropped.csv', lambda p: sp.loc[sp.cut != '', ['path', 'source', 'cut']].to_csv(p, index=False))
     data = sp[sp.ok & (sp.cut == '')].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
     arr, boxes = build_cache(data, data_dir, cfg['size'], cfg['view'], out/'cache', progress=progress)
     if boxes is not None: data = face_check(data, boxes, cfg, exp_dir)
     save_index(sp, exp_dir/'splits.parquet')
     save_index(data, exp_dir/'folds.parquet')   # the rows every fold reads, numbered as the cache
-    save_json(dict(name=name, config_id=cid, data=str(data_dir.resolve()), cache=str(Path(arr.filename).resolve()), rows=len(data)), exp_dir/'prepared.json')
+    save_json(dict(name=name, config_id=cid, cache=str(Path(arr.filename).resolve()), rows=len(data)) | ident, exp_dir/'prepared.json')
     return exp_dir
 
 FAULT = 'DFD_FAULT'
@@ -307,11 +411,27 @@ def attempts(d):
     f = Path(d)/'fold.log'
     return f.read_text().count(' start ') if f.exists() else 0
 
+@contextmanager
+def fold_lock(d):
+    "Hold fold folder `d`'s lock (`d/.lock`, an OS file lock released when the process ends): a fold another process is training is waited for, never shared."
+    Path(d).mkdir(parents=True, exist_ok=True)
+    with open(Path(d)/'.lock', 'a') as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(fh, fcntl.LOCK_UN)
+
 def run_fold(exp_dir, k, threads=None, quiet=True):
-    "The grid's unit: train fold `k` of the prepared experiment `exp_dir` unless it is finished. Seeded, written atomically, logged to `fold_k/fold.log`; returns a status dict."
-    exp_dir = Path(exp_dir)
+    "The grid's unit: train fold `k` of the prepared experiment `exp_dir` unless it is finished. Locked, seeded, written atomically, logged to `fold_k/fold.log`; returns a status dict."
+    with fold_lock(Path(exp_dir)/f'fold_{k}'): return _run_fold(Path(exp_dir), k, threads, quiet)
+
+def _run_fold(exp_dir, k, threads=None, quiet=True):
     d = exp_dir/f'fold_{k}'
-    if fold_done(d): return dict(status='skipped', fold=k)
+    why = fold_damage(d)
+    if not why: return dict(status='skipped', fold=k)
+    if why != 'not finished':   # damaged: said by path, set aside, trained again
+        log.warning(f'{d}: damaged ({why}): training it again')
+        _note(d/'fold.log', f'damaged: {why}: retraining')
+        (d/'metrics.json').replace(d/'metrics.json.damaged')
     if not (exp_dir/'prepared.json').exists(): raise FileNotFoundError(f'{exp_dir}: not a prepared experiment (no prepared.json); dfd study or dfd run prepare it')
     cfg, prep = load_config(exp_dir/'config.json'), read_json(exp_dir/'prepared.json')
     if not 0 <= k < cfg['n_folds']: raise ValueError(f"{exp_dir}: fold {k} does not exist (the experiment has folds 0-{cfg['n_folds'] - 1})")
@@ -326,14 +446,17 @@ def run_fold(exp_dir, k, threads=None, quiet=True):
     try:
         _fault(k, n)
         arr, data = np.load(prep['cache'], mmap_mode='r'), load_index(exp_dir/'folds.parquet')   # read-only, shared by every fold on the machine
-        m, preds, hist, model = train_fold(arr, data, k, cfg, d/'.work', quiet)
-        m.update(seconds=time.time() - t, config_id=prep['config_id'], attempt=n)
+        work = d/f'.work-{os.getpid()}'   # this process's own scratch folder
+        m, preds, hist, model = train_fold(arr, data, k, cfg, work, quiet)
+        m.update(seconds=time.time() - t, config_id=prep['config_id'], attempt=n, data_id=prep.get('data_id'), split_id=prep.get('split_id'))
         save_fold(d, cfg, m, preds, hist, model)
-        shutil.rmtree(d/'.work', ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     except BaseException as e:
         _note(f, f"failed after {time.time() - t:.1f}s: {type(e).__name__}: {e}\n{traceback.format_exc()}")
         raise
-    finally: log.removeHandler(h); h.close()
+    finally:
+        log.removeHandler(h); h.close()
+        gc.collect()   # the Learner and its model form reference cycles: free them before the next fold
     _note(f, f"end {m['seconds']:.1f}s epochs={m['epochs_run']} val_auc={m['val_auc']:.4f} test_auc={m['test_auc']:.4f} precision={m['precision']}")
     log.debug(f"{prep['name']} fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
     return dict(status='done', fold=k, seconds=m['seconds'], attempt=n)
@@ -344,7 +467,8 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, e
     exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
     cid = claim(exp_dir, cfg)
     todo = [k for k in range(cfg['n_folds']) if not fold_done(exp_dir/f'fold_{k}')]
-    if not todo:
+    if not todo:   # reused only for the same data and split
+        check_identity(exp_dir, cfg, identify(cfg, data_dir, out, progress)[2])
         (log.debug if bar is not None else log.info)(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
         return summarize(exp_dir)
     prepare(name, cfg, data_dir, out, progress, exp_dir)

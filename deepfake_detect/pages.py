@@ -107,10 +107,14 @@ def fold_metrics(exp_dir, quiet=False):
     "One row per finished fold of `exp_dir` (AUCs, gap, per-source AUCs on the fold's held-out part); missing folds noticed."
     exp_dir = Path(exp_dir)
     cfg = read_json(exp_dir/'config.json') if (exp_dir/'config.json').exists() else {}
+    from deepfake_detect.cv import fold_damage
     rows, miss = [], []
     for k in range(cfg.get('n_folds', 5)):
-        f = exp_dir/f'fold_{k}'/'metrics.json'
-        if not f.exists(): miss.append(k); continue
+        f, why = exp_dir/f'fold_{k}'/'metrics.json', fold_damage(exp_dir/f'fold_{k}')
+        if why == 'not finished': miss.append(k); continue
+        if why:   # damaged: not shown, and the command that retrains it named
+            if not quiet: notice(f"{exp_dir.name}: fold {k} is damaged ({why}); not shown. `{study_cmd(exp_dir.parent.parent)}` trains it again.")
+            continue
         m = read_json(f)
         rows.append({'fold': k, 'val_auc': m['holdout']['auc'], 'train_auc': m.get('train', {}).get('auc', np.nan), 'gap': m.get('gap'),
                      'test_auc': m['test']['auc']} | {f'auc_{s}': v for s, v in m['holdout'].get('source_auc', {}).items()})

@@ -18,7 +18,7 @@ from .models import create_model, n_params
 from . import gradcam
 from .predict import export_final, write_card
 from .scheduler import sched_opts, run_grid, Board, GridError
-from .cv import summarize, fold_rows, fold_done, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
+from .cv import summarize, fold_rows, fold_done, file_record, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
@@ -147,7 +147,7 @@ def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=Fal
         m, preds = eval_roles(model, arr, roles, m0['norm_stats'], cfg['batch_size'])
         m |= dict(fold=k, epochs_run=m0['epochs_run'], norm_stats=m0['norm_stats'], view=view, checkpoint=str(exp_dir/f'fold_{k}'/'model.pth'))
         save_atomic(dest/f'fold_{k}'/'preds.parquet', lambda p: preds.to_parquet(p, index=False))
-        save_json(m, dest/f'fold_{k}'/'metrics.json')
+        save_json(m | dict(files=file_record(dest/f'fold_{k}', ['preds.parquet'])), dest/f'fold_{k}'/'metrics.json')
         if bar is not None: bar.update(1)
     return dest
 

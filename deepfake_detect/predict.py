@@ -17,7 +17,7 @@ from .config import *
 from .data import open_image, to_rgb, ImageReadError
 from .preprocessing import view_image, detect_faces, _mtcnn
 from .models import create_model
-from .cv import predict_rows, load_weights, fold_done, pooled, ensemble, exp_data, why_no_auc
+from .cv import predict_rows, load_weights, fold_done, fold_damage, file_hash, file_record, pooled, ensemble, exp_data, why_no_auc
 from . import conclusions
 
 # %% auto #0
@@ -102,12 +102,19 @@ def model_parts(path):
     if (path/'model.json').exists():   # a final model (export_final)
         info, cfg = read_json(path/'model.json'), load_config(path/'config.json')
         k = range(info['n_folds'])
+        for n, r in info.get('files', {}).items():   # what export_final vouched for
+            if not (path/n).exists() or (path/n).stat().st_size != r['bytes'] or file_hash(path/n) != r['sha256']:
+                raise ValueError(f'{path/n}: missing or damaged (it differs from what model.json recorded): run the study again '
+                                 '(the same dfd study command) to export this final model again')
         return (cfg, [path/f'fold_{i}.pth' for i in k], [_norm(info['norm_stats'][str(i)]) for i in k],
                 pd.read_parquet(path/'val_preds.parquet'), _fold_test(path))
     if (path/'config.json').exists() and (path/'fold_0').exists():   # a finished experiment
         cfg = load_config(path/'config.json')
-        missing = [i for i in range(cfg['n_folds']) if not fold_done(path/f'fold_{i}')]
-        if missing: raise FileNotFoundError(f"{path}: fold(s) {', '.join(map(str, missing))} not finished: run the experiment to the end first (dfd run / dfd study)")
+        why = {i: fold_damage(path/f'fold_{i}') for i in range(cfg['n_folds'])}
+        if bad := {i: w for i, w in why.items() if w not in ('', 'not finished')}:
+            raise ValueError(f"{path}: fold {min(bad)} cannot be used: {bad[min(bad)]}. Run the same dfd study / dfd run command again: it retrains damaged folds")
+        if missing := [i for i, w in why.items() if w == 'not finished']:
+            raise FileNotFoundError(f"{path}: fold(s) {', '.join(map(str, missing))} not finished: run the experiment to the end first (dfd run / dfd study)")
         k = range(cfg['n_folds'])
         return (cfg, [path/f'fold_{i}'/'model.pth' for i in k], [_norm(read_json(path/f'fold_{i}'/'metrics.json')['norm_stats']) for i in k],
                 pooled(path, 'holdout'), pooled(path, 'test'))
@@ -221,7 +228,8 @@ def export_final(exp_dir, cfg, dest):
     save_atomic(dest/'test_preds.parquet', lambda p: ensemble(exp_dir).to_parquet(p, index=False))
     save_atomic(dest/'test_fold_preds.parquet', lambda p: pooled(exp_dir, 'test').to_parquet(p, index=False))   # each fold model's scores: the decision's check
     save_config(cfg, dest/'config.json')
-    save_json(dict(arch=cfg['arch'], size=cfg['size'], view=cfg['view'], face_fallback=cfg['face_fallback'], norm_stats=norm,
+    files = file_record(dest, [f'fold_{k}.pth' for k in range(cfg['n_folds'])] + ['val_preds.parquet', 'test_preds.parquet', 'test_fold_preds.parquet'])
+    save_json(dict(arch=cfg['arch'], size=cfg['size'], view=cfg['view'], face_fallback=cfg['face_fallback'], norm_stats=norm, files=files,
                    n_folds=cfg['n_folds'], config_id=config_id(cfg), experiment=str(exp_dir.resolve()),
                    threshold_data='val_preds.parquet: out-of-fold predictions on the held-out part of each fold'), dest/'model.json')
     return dest

@@ -10,7 +10,7 @@ import logging, os, socket, time
 from pathlib import Path
 from tqdm.auto import tqdm
 from .config import *
-from .cv import prepare, run_fold, fold_done, claim
+from .cv import prepare, run_fold, fold_done, claim, identify, check_identity
 
 # %% auto #0
 __all__ = ['SYSTEM_RETRIES', 'ENGINES', 'sched_opts', 'grid_tasks', 'Board', 'label', 'GridError', 'run_sequential', 'ray_module',
@@ -36,7 +36,10 @@ def grid_tasks(exps, data_dir, out, progress=True):
     for name, (cfg, exp_dir) in exps.items():
         todo = [k for k in range(cfg['n_folds']) if not fold_done(Path(exp_dir)/f'fold_{k}')]
         finished += cfg['n_folds'] - len(todo)
-        if not todo: claim(exp_dir, cfg); continue
+        if not todo:   # every fold finished: reused only for the same data and split
+            claim(exp_dir, cfg)
+            check_identity(exp_dir, cfg, identify(cfg, data_dir, out, progress)[2])
+            continue
         prepare(name, cfg, data_dir, out, progress, exp_dir)
         tasks += [(name, Path(exp_dir), k) for k in todo]
     return tasks, finished

@@ -23,7 +23,7 @@ def test_results_tree_and_summary(uninterrupted):
     out, r = uninterrupted
     exp = out/'phase1'/'phase1-simplecnn'
     for k in range(3):
-        assert sorted(p.name for p in (exp/f'fold_{k}').iterdir()) == ['config.json', 'fold.log', 'history.csv', 'metrics.json', 'model.pth', 'preds.parquet']
+        assert sorted(p.name for p in (exp/f'fold_{k}').iterdir()) == ['.lock', 'config.json', 'fold.log', 'history.csv', 'metrics.json', 'model.pth', 'preds.parquet']
     s = json.loads((exp/'summary.json').read_text())
     assert s['val_auc']['n'] == 3 and 0 <= s['val_auc']['mean'] <= 1
     assert 'mean ± std over folds' in r.stdout
