@@ -162,7 +162,8 @@ def cmd_study(a):
     out, sm = Path(a.out), size_map(a.preset)
     if sm: print(f"preset {a.preset}: the plan's image sizes are mapped to smaller ones: " + ', '.join(f'{k} px -> {v} px' for k, v in sm.items()))
     tabs, sel, st = run_study(a.data, out, a.preset, a.phases, parse_sets(a.set), explain=not getattr(a, 'no_explain', False), opts=opts)
-    ph = st['phases']
+    from deepfake_detect.phases import parse_phases
+    ph = {p: st['phases'][p] for p in parse_phases(a.phases) if p in st['phases']}   # this run's phases, not those of earlier runs
     print(f"\nstudy finished in {st['seconds']:.0f}s: {sum(r['trained_folds'] for r in ph.values() if r)} folds trained now, "
           f"{sum(r['reused_folds'] for r in ph.values() if r)} reused; {st['unique_configs']} distinct configs in {out/'runs'}")
     if gs := st.get('grids'): print(f"folds trained on {gs[0]['scheduler']}: {sum(g['done'] for g in gs)} in {sum(g['seconds'] for g in gs):.0f}s "
@@ -226,7 +227,7 @@ def cmd_predict(a):
     print(describe_threshold(op))
     df = det.predict(a.images, a.fpr, a.bs, progress=True)
     out = Path(a.out)
-    save_atomic(out, lambda p: df.to_csv(p, index=False))
+    save_atomic(out, lambda p: spreadsheet_safe(df).to_csv(p, index=False))   # a file named '=cmd…' stays text in a spreadsheet
     save_json(dict(model=str(Path(a.model).resolve()), detector=repr(det), inputs=[str(i) for i in a.images], images=len(df),
                    failed=int((df.error != '').sum()), decisions=df[df.error == ''].decision.value_counts().to_dict(),
                    calibration={k: v for k, v in op.items() if k != 'reals'}),

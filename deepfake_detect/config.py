@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SCHEMA', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'Key', 'flatten', 'unflatten', 'ConfigError',
-           'check_value', 'validate', 'config_dir', 'read_json', 'find_experiment', 'experiments', 'defaults',
-           'size_map', 'resolve', 'parse_sets', 'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap',
-           'log_to_console', 'log_file', 'known_warnings']
+__all__ = ['SCHEMA', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'spreadsheet_safe', 'file_lock', 'Key',
+           'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate', 'config_dir', 'read_json',
+           'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve', 'parse_sets', 'save_config',
+           'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file', 'known_warnings']
 
 # %% ../nbs/00_config.ipynb #8f5b4c41
 _UMASK = os.umask(0); os.umask(_UMASK)  # read once: the process umask
@@ -38,6 +38,25 @@ def save_atomic(path, write):
 def save_json(obj, path):
     "Atomically write `obj` as pretty, key-sorted JSON to `path`."
     return save_atomic(path, lambda p: p.write_text(json.dumps(obj, indent=2, sort_keys=True) + '\n'))
+
+def spreadsheet_safe(df):
+    "A copy of `df` whose text cells cannot run as spreadsheet formulas: one starting with =, +, -, @, a tab or a CR gets a leading quote."
+    import pandas as pd
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ('=', '+', '-', '@', '\t', '\r') else v)
+    return out
+
+@contextlib.contextmanager
+def file_lock(path):
+    "Hold an exclusive OS lock on `path` (created if needed) while in the block; another process waits. Released when the process ends, however it ends."
+    import fcntl
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a') as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(fh, fcntl.LOCK_UN)
 
 # %% ../nbs/00_config.ipynb #dfb4cc84
 class Key:

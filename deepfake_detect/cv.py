@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/cv.html.md"""
 
 # %% ../nbs/04_cv.ipynb #739e6384
 from __future__ import annotations
-import json, logging, os, pickle, shutil, socket, time, traceback, hashlib, fcntl, gc
+import json, logging, os, shutil, socket, time, traceback, hashlib, fcntl, gc
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -23,15 +23,15 @@ from fasttransform import Pipeline
 from .config import *
 from .data import build_index, load_index, load_merges, make_splits, check_leakage, fold_roles, save_index, list_files, source_labels
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, face_stats, files_key, fallback_test
-from .models import create_model
+from .models import create_model, ARCHS, read_state, CheckpointError
 
 # %% auto #0
 __all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics',
            'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping',
            'fast_path', 'train_fold', 'file_hash', 'file_record', 'fold_damage', 'fold_done', 'save_fold',
-           'CheckpointError', 'read_state', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data',
-           'pooled', 'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'DataMismatch',
-           'split_key', 'identify', 'check_identity', 'prepare', 'attempts', 'fold_lock', 'run_fold', 'run_experiment']
+           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble', 'data_identity',
+           'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch', 'DataMismatch', 'split_key', 'identify',
+           'check_identity', 'prepare', 'attempts', 'fold_lock', 'run_fold', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -208,25 +208,6 @@ def save_fold(d, cfg, m, preds, hist, model):
     save_atomic(d/'model.pth', lambda p: torch.save(model.state_dict(), p))
     save_json(m | dict(files=file_record(d, FOLD_FILES)), d/'metrics.json')
 
-class CheckpointError(ValueError):
-    "A weights file that is not a checkpoint this tool can load; the message names the file."
-
-def read_state(f):
-    "The state dict in weights file `f`, loaded safely (`weights_only=True`); a damaged or foreign file raises `CheckpointError` naming it."
-    f = Path(f)
-    if not f.exists(): raise FileNotFoundError(f'{f}: no such weights file')
-    try: sd = torch.load(f, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
-        if 'Unsupported global' in str(e) or 'Unsupported class' in str(e): raise CheckpointError(f'{f}: not a checkpoint this tool wrote: it holds Python objects a weights file '
-                                                                      'does not, and loading them could run code, so it is refused') from None
-        raise CheckpointError(f'{f}: not a checkpoint this tool wrote (damaged, or another kind of file; nothing in it was run): retrain it '
-                              '(run the same dfd study / dfd run command again) or give another file') from None
-    except Exception as e: raise CheckpointError(f'{f}: not a checkpoint this tool wrote (unreadable: {type(e).__name__}; damaged or truncated?): '
-                                                 'retrain it (run the same dfd study / dfd run command again) or give another file') from None
-    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise CheckpointError(f'{f}: not a checkpoint this tool wrote (no state dict of tensors in it)')
-    return sd
-
 def load_weights(model, d):
     "Load saved weights into `model` (safely, see `read_state`): a fold folder `d` (its `model.pth`) or a weights file."
     f = Path(d)/'model.pth' if Path(d).is_dir() else Path(d)
@@ -345,6 +326,10 @@ def face_check(data, boxes, cfg, exp_dir):
         data['test'] &= data.face
     return data
 
+def check_arch(cfg, where=''):
+    "Refuse an unknown architecture before any work (index, cache) is done."
+    if cfg['arch'] not in ARCHS: raise ConfigError(f"'arch'{where}: unknown architecture {cfg['arch']!r}; choose from {', '.join(ARCHS)}")
+
 class DataMismatch(ConfigError):
     "Finished folds that belong to another dataset or split than the one given now."
 
@@ -379,6 +364,7 @@ def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
     "Everything `cfg`'s folds share, made once before any fold runs: index, leakage-checked splits, the data identity, the decoded cache, the face check. Writes `splits.parquet`, `folds.parquet`, `prepared.json`; returns the experiment folder."
     out, data_dir = Path(out), Path(data_dir)
     exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
+    check_arch(cfg)
     cid = claim(exp_dir, cfg)
     sp, merges, ident = identify(cfg, data_dir, out, progress)
     check_identity(exp_dir, cfg, ident)
@@ -411,14 +397,9 @@ def attempts(d):
     f = Path(d)/'fold.log'
     return f.read_text().count(' start ') if f.exists() else 0
 
-@contextmanager
 def fold_lock(d):
-    "Hold fold folder `d`'s lock (`d/.lock`, an OS file lock released when the process ends): a fold another process is training is waited for, never shared."
-    Path(d).mkdir(parents=True, exist_ok=True)
-    with open(Path(d)/'.lock', 'a') as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try: yield
-        finally: fcntl.flock(fh, fcntl.LOCK_UN)
+    "Fold folder `d`'s lock (`d/.lock`, `file_lock`): a fold another process is training is waited for, never shared."
+    return file_lock(Path(d)/'.lock')
 
 def run_fold(exp_dir, k, threads=None, quiet=True):
     "The grid's unit: train fold `k` of the prepared experiment `exp_dir` unless it is finished. Locked, seeded, written atomically, logged to `fold_k/fold.log`; returns a status dict."

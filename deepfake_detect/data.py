@@ -6,11 +6,11 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4462440c
 from __future__ import annotations
-import json, math, warnings, base64, io, html
+import json, math, os, warnings, base64, io, html
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, UnidentifiedImageError
-from .config import ConfigError, save_atomic, save_json, pmap
+from .config import ConfigError, save_atomic, save_json, pmap, log
 from .stats import auc_ci
 
 # %% auto #0
@@ -90,8 +90,9 @@ THUMB = 8  # side of the colour thumbnail kept for near-duplicate checks
 def probe(path, max_pixels=MAX_PIXELS):
     "Facts about image file `path`: size, mode, format, bytes, ok/error, mean colour, perceptual hash, thumbnail."
     path = Path(path)
-    r = dict(width=np.nan, height=np.nan, aspect=np.nan, mode='', channels=0, format='', bytes=path.stat().st_size,
+    r = dict(width=np.nan, height=np.nan, aspect=np.nan, mode='', channels=0, format='', bytes=path.stat().st_size if path.exists() else 0,
              ok=False, error='', mean_r=np.nan, mean_g=np.nan, mean_b=np.nan, phash='', thumb='')
+    if path.is_symlink() and not path.exists(): return r | dict(error=f'dangling symlink (to {os.readlink(path)})')
     try:
         img, fmt, mode, (w, h) = open_image(path, max_pixels, draft=(256, 256))
         r.update(width=w, height=h, aspect=w / h, mode=mode, channels=len(img.getbands()), format=fmt or '')
@@ -112,7 +113,7 @@ def list_files(root, labels=None):
     rows = []
     for src, lbl in source_labels(root, labels).items():
         for p in sorted((root/src).rglob('*')):
-            if p.is_file() and not p.name.startswith('.'):
+            if (p.is_file() or p.is_symlink() and not p.is_dir()) and not p.name.startswith('.'):   # a dangling link is a row, with its reason
                 rel = p.relative_to(root/src)
                 rows.append(dict(path=f'{src}/{rel.as_posix()}', source=src, label=lbl, key=rel.with_suffix('').as_posix()))
     return pd.DataFrame(rows, columns=['path', 'source', 'label', 'key'])
@@ -125,8 +126,12 @@ def index_folder(root, labels=None, n_workers=2, max_pixels=MAX_PIXELS, progress
     root = Path(root)
     files = list_files(root, labels)
     if files.empty: raise ValueError(f'{root}: the source folders hold no files')
+    for s in source_labels(root, labels):
+        if not (files.source == s).any(): log.warning(f'{root/s}: empty source folder: no images of {s} are in the index')
     facts = pmap(_probe_row, [root/p for p in files.path], n_workers, 'index', progress, chunksize=64, max_pixels=max_pixels)
     df = pd.concat([files, pd.DataFrame(list(facts))], axis=1)
+    out = [i for i, p in enumerate(files.path) if (root/p).is_symlink() and (root/p).exists() and not (root/p).resolve().is_relative_to(root.resolve())]
+    df.loc[out, ['ok', 'error']] = [False, 'symlink that leaves the dataset folder: excluded']   # recorded, never followed silently
     df['group'] = df.key
     df.attrs['root'] = str(root.resolve())
     return df[COLUMNS]

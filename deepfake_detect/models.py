@@ -6,12 +6,13 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/models.html.md"""
 
 # %% ../nbs/03_models.ipynb #eac69f92
 from __future__ import annotations
+import pickle
 from pathlib import Path
 import torch, torch.nn as nn
 
 # %% auto #0
-__all__ = ['ARCHS', 'CAM_LAYERS', 'conv_block', 'SimpleCNN', 'n_params', 'create_model', 'load_pretrained', 'cam_layer_name',
-           'gradcam_layer']
+__all__ = ['ARCHS', 'CAM_LAYERS', 'conv_block', 'SimpleCNN', 'n_params', 'create_model', 'CheckpointError', 'read_state',
+           'load_pretrained', 'cam_layer_name', 'gradcam_layer']
 
 # %% ../nbs/03_models.ipynb #8ea09f88
 def conv_block(ni, nf):
@@ -46,14 +47,33 @@ def create_model(arch='simplecnn', n_out=2, pretrained=None):
     return model
 
 # %% ../nbs/03_models.ipynb #a1dd9b3e
+class CheckpointError(ValueError):
+    "A weights file that is not a checkpoint this tool can load; the message names the file."
+
+def read_state(f):
+    "The state dict in weights file `f`, loaded safely (`weights_only=True`); a damaged or foreign file raises `CheckpointError` naming it."
+    f = Path(f)
+    if not f.exists(): raise FileNotFoundError(f'{f}: no such weights file')
+    try: sd = torch.load(f, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        if 'Unsupported global' in str(e) or 'Unsupported class' in str(e): raise CheckpointError(f'{f}: not a checkpoint this tool wrote: it holds Python objects a weights file '
+                                                                      'does not, and loading them could run code, so it is refused') from None
+        raise CheckpointError(f'{f}: not a checkpoint this tool wrote (damaged, or another kind of file; nothing in it was run): retrain it '
+                              '(run the same dfd study / dfd run command again) or give another file') from None
+    except Exception as e: raise CheckpointError(f'{f}: not a checkpoint this tool wrote (unreadable: {type(e).__name__}; damaged or truncated?): '
+                                                 'retrain it (run the same dfd study / dfd run command again) or give another file') from None
+    if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']   # a training checkpoint's weights
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise CheckpointError(f'{f}: not a checkpoint this tool wrote (no state dict of tensors in it)')
+    return sd
+
 def load_pretrained(model, path):
     "Load weights from local file `path` into `model`, skipping tensors whose shape differs (the head)."
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f'pretrained weights not found: {path}. Nothing is downloaded: save a state dict there '
                                 f'(e.g. from a machine with internet) or run without pretrained weights.')
-    sd = torch.load(path, map_location='cpu', weights_only=True)
-    sd = sd.get('state_dict', sd) if isinstance(sd, dict) else sd
+    sd = read_state(path)
     own = model.state_dict()
     keep = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
     if not keep: raise ValueError(f'{path}: no tensor matches the model; is it a state dict of this architecture?')

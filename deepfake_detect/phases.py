@@ -18,14 +18,14 @@ from .models import create_model, n_params
 from . import gradcam
 from .predict import export_final, write_card
 from .scheduler import sched_opts, run_grid, Board, GridError
-from .cv import summarize, fold_rows, fold_done, file_record, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
+from .cv import summarize, fold_rows, fold_done, file_record, check_arch, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
            'parse_phases', 'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds',
            'compare_all', 'with_holm', 'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table',
            'pair_table', 'scaling_table', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'known_phases',
-           'train_ahead', 'show_table', 'explain_phase', 'run_study']
+           'train_ahead', 'save_study', 'show_table', 'explain_phase', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -354,7 +354,7 @@ def run_phase(phase, data_dir, out, preset=None, sets=None, sel=None, board=None
     kind = plan['kind']
     tab = TABLES[kind](plan, cfgs, dirs) if kind in TABLES else (scaling_table(plan, cfgs, dirs, sel) if kind == 'scaling' else final_table(plan, cfgs, dirs, sel, out))
     tab.insert(0, 'phase', phase)
-    save_atomic(out/'tables'/f'{phase}.csv', lambda p: tab.to_csv(p, index=False))
+    save_atomic(out/'tables'/f'{phase}.csv', lambda p: spreadsheet_safe(tab).to_csv(p, index=False))
     rec = dict(title=plan['title'], question=plan['question'], experiments=len(cfgs), distinct_configs=len(exps), folds=total,
                trained_folds=trained, reused_folds=len(exps) * cfgs[next(iter(cfgs))]['n_folds'] - trained, seconds=round(time.time() - t0, 1),
                table=str(out/'tables'/f'{phase}.csv'))
@@ -382,6 +382,15 @@ def train_ahead(phases, data_dir, out, preset, sets, sel, opts, board, progress=
 
 # %% ../nbs/05_phases.ipynb #d4be6fa8
 def _print(s, bar=None): (bar.write if bar is not None else print)(s)
+
+def save_study(study, sf):
+    "Write this run's record `study` into `sf` under a lock, merged: the phases another process recorded there meanwhile are kept."
+    with file_lock(Path(sf).with_suffix('.lock')):
+        cur = read_json(sf) if Path(sf).exists() else {}
+        merged = cur | study | dict(phases=cur.get('phases', {}) | study.get('phases', {}))
+        if 'failed' not in study: merged.pop('failed', None)
+        save_json(merged, sf)
+    return sf
 
 def show_table(tab, phase):
     "A short text view of a phase table for the terminal."
@@ -412,7 +421,9 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
     "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`; explain by `EXPLAIN` unless `explain=False`. `opts`: the scheduler (`sched_opts`)."
     out, data_dir, opts = Path(out), Path(data_dir), opts or sched_opts()
     phases = parse_phases(phases)
-    for p in phases: phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=['simplecnn'])))  # every config valid before any training
+    for p in phases:   # every config valid, every architecture known, before any work
+        for n, c in phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=['simplecnn']))).items():
+            check_arch(c, f' (in {p}/{n})')
     sf = out/'study.json'
     study = read_json(sf) if sf.exists() else {}
     study.update(data=str(data_dir.resolve()), preset=preset, overrides=sets or {}, size_map={str(k): v for k, v in size_map(preset).items()})
@@ -442,7 +453,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                 try: trained, g = train_ahead(phases[i:] if opts['kind'] == 'ray' else [p], data_dir, out, preset, sets, sel, opts, board, progress)
                 except GridError as e:
                     study['failed'] = e.failed
-                    save_json(study, sf)
+                    save_study(study, sf)
                     raise
                 ahead |= trained
                 if g['tasks']: study.setdefault('grids', []).append({k: v for k, v in g.items() if k != 'logs'} | dict(phases=sorted(trained)))
@@ -451,7 +462,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
             bar.total = bar.n + _estimate(phases[i + 1:], preset, sets, out, sel)   # now that the selection is known
             bar.refresh()
             tabs[p], study['phases'][p] = tab, rec
-            save_json(study, sf)
+            save_study(study, sf)
             _print(f"\n== {plan['title']} ({rec['experiments']} experiments, {rec['distinct_configs']} distinct: {rec['trained_folds']} folds trained, "
                    f"{rec['reused_folds']} reused; {rec['seconds']:.0f}s)\n{show_table(tab, p)}", bar)
             if explain and p in EXPLAIN:
@@ -460,12 +471,12 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                 ex = explain_phase(p, data_dir, out, preset, sets, sel, tab)
                 bad = {n: r['error'] for n, r in ex.items() if 'error' in r}
                 rec['explain'] = dict(experiments=sorted(ex), failed=bad, seconds=round(time.time() - t1, 1))
-                save_json(study, sf)
+                save_study(study, sf)
                 _print(f"Grad-CAM ({rec['explain']['seconds']:.0f}s, files in {out/p}/<experiment>/):" + ''.join(
                        '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
     finally: board.close()
     study['seconds'] = round(time.time() - t0, 1)
     study['unique_configs'] = len({p.name for p in (out/'runs').iterdir() if p.is_dir()}) if (out/'runs').exists() else 0
     study.pop('failed', None)
-    save_json(study, sf)
+    save_study(study, sf)
     return tabs, sel, study
