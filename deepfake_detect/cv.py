@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/cv.html.md"""
 
 # %% ../nbs/04_cv.ipynb #739e6384
 from __future__ import annotations
-import json, logging, os, shutil, socket, time, traceback, hashlib, fcntl, gc
+import json, logging, os, shutil, socket, time, traceback, hashlib, fcntl, gc, resource
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -438,7 +438,8 @@ def _run_fold(exp_dir, k, threads=None, quiet=True):
     finally:
         log.removeHandler(h); h.close()
         gc.collect()   # the Learner and its model form reference cycles: free them before the next fold
-    _note(f, f"end {m['seconds']:.1f}s epochs={m['epochs_run']} val_auc={m['val_auc']:.4f} test_auc={m['test_auc']:.4f} precision={m['precision']}")
+    _note(f, f"end {m['seconds']:.1f}s epochs={m['epochs_run']} val_auc={m['val_auc']:.4f} test_auc={m['test_auc']:.4f} precision={m['precision']} "
+             f"max_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}")   # the process's memory high-water mark: a leak across folds shows
     log.debug(f"{prep['name']} fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
     return dict(status='done', fold=k, seconds=m['seconds'], attempt=n)
 
