@@ -473,8 +473,8 @@ def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=Non
 class SplitError(ValueError):
     "A dataset that cannot be split as asked; the message says why and what to do."
 
-def check_groups(df, n_folds=5):
-    "Raise `SplitError` unless the groups of the usable rows of `df` can fill a test part and `n_folds` folds."
+def check_groups(df, n_folds=5, cut=False):
+    "Raise `SplitError` unless the groups of the usable rows of `df` can fill a test part and `n_folds` folds; `cut`: they were already cut by identity."
     sz = df.groupby('group').size()
     n, need = int(sz.sum()), n_folds + 1
     if n == 0: raise SplitError('no readable images to split')
@@ -482,7 +482,10 @@ def check_groups(df, n_folds=5):
     if len(sz) >= need and share <= 1 / n_folds: return sz
     msg = (f"cannot split {n} images into a test part and {n_folds} group-aware folds: they form {len(sz)} group(s), "
            f"and the largest holds {big} images ({share:.0%}; one fold holds {1 / n_folds:.0%}).")
-    if share > 1 / n_folds:
+    if share > 1 / n_folds and cut:   # cutting chains cannot split one identity: its real images and their near-duplicates
+        msg += (f" The groups are already cut by identity (--cut-chains): one identity, its real images and their near-duplicates, holds {big} "
+                f"images and cannot be cut further. Use fewer folds (--folds {max(2, n // big)} or fewer) or more data.")
+    elif share > 1 / n_folds:
         msg += (" Pairs-file or near-duplicate links have chained identities into one group: `dfd audit` names the links that joined it. "
                 "Fix the pairs file, or split by identity with `dfd split INDEX --cut-chains` (for `dfd run`: --set cut_chains=true), "
                 "which keeps every real image and drops each fake that links two sides.")
@@ -508,10 +511,11 @@ def cut_chains(df, merges, n_folds=5, test_ratio=0.1, seed=42):
     G = nx.Graph()
     G.add_nodes_from(w)
     G.add_edges_from((ident[a], ident[b]) for a, b in zip(m.key_a, m.key_b) if ident[a] != ident[b])
-    cap = max(1., len(ok) * min(1 / (2 * n_folds), test_ratio))   # half a fold, and no more than the test part
+    fold, cap = len(ok) / n_folds, max(1., len(ok) * min(1 / (2 * n_folds), test_ratio))   # a fold; the pieces: half a fold, at most the test part
     piece = {}
     for comp in nx.connected_components(G):
-        for part in _bisect(G.subgraph(comp), w, cap, seed): piece.update(dict.fromkeys(part, min(part)))
+        parts = [comp] if sum(w[v] for v in comp) <= fold else _bisect(G.subgraph(comp), w, cap, seed)   # a group that fits a fold stays whole
+        for part in parts: piece.update(dict.fromkeys(part, min(part)))
     key_piece = ident.map(piece)
     cross = m[key_piece[m.key_a].to_numpy() != key_piece[m.key_b].to_numpy()]
     car = carriers(df, cross)
@@ -554,7 +558,7 @@ def make_splits(df, frac=1.0, n_folds=5, test_ratio=0.1, val_ratio=0.1, seed=42,
     else: df = df.assign(cut='')
     use = df.ok & (df.cut == '')
     ok = df[use]
-    check_groups(ok, n_folds)
+    check_groups(ok, n_folds, cut)
     strata = _strata(ok)
     test_groups = _pick(strata, test_ratio, seed)
     df['test'] = use & df.group.isin(test_groups)
