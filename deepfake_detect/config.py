@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SCHEMA', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'spreadsheet_safe', 'file_lock', 'Key',
-           'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate', 'config_dir', 'read_json',
+__all__ = ['SCHEMA', 'OPAQUE', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'spreadsheet_safe', 'file_lock',
+           'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate', 'config_dir', 'read_json',
            'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve', 'parse_sets', 'save_config',
            'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file', 'known_warnings']
 
@@ -67,7 +67,8 @@ class Key:
 
     def expect(self):
         "A human description of what this key accepts."
-        s = self.typ.__name__ if not self.choices else 'one of ' + ', '.join(map(repr, self.choices))
+        typ = ' or '.join(t.__name__ for t in self.typ) if isinstance(self.typ, tuple) else self.typ.__name__
+        s = typ if not self.choices else 'one of ' + ', '.join(map(repr, self.choices))
         if self.lo is not None or self.hi is not None: s += f" in [{self.lo if self.lo is not None else '-inf'}, {self.hi if self.hi is not None else 'inf'}]"
         return s + (' or null' if self.nullable else '')
 
@@ -89,7 +90,7 @@ SCHEMA = {
     'scheduler.type':          Key(str, 'cosine_annealing', 'learning-rate schedule (one_cycle: warm-up over 25 %, then cosine down)', choices=('cosine_annealing', 'constant', 'one_cycle')),
     'scheduler.T_max':         Key(int, 15, 'cosine period in epochs', lo=1, hi=1000),
     'arch':                    Key(str, 'simplecnn', 'model architecture'),
-    'pretrained':              Key(str, None, 'path to a local weights file (nothing is downloaded)', nullable=True),
+    'pretrained':              Key((str, dict), None, "the weights a model starts from: none, imagenet (timm's default pretrained tag, from the Hugging Face cache), a local file, or a mapping {arch: file or imagenet}", nullable=True),
     'size':                    Key(int, 128, 'input resolution in pixels (square)', lo=16, hi=1024),
     'view':                    Key(str, 'squish', 'how images become square', choices=('squish', 'square', 'letterbox', 'face')),
     'augment':                 Key(bool, False, 'augment training images (never validation or test)'),
@@ -104,11 +105,13 @@ SCHEMA = {
 }
 
 # %% ../nbs/00_config.ipynb #094a3125
+OPAQUE = ('pretrained',)   # keys whose value may be a mapping of its own (`{arch: weights}`), not a config section
+
 def flatten(d, prefix=''):
     "Nested dict `d` to a dict of dotted keys."
     out = {}
     for k,v in d.items():
-        if isinstance(v, dict) and v: out.update(flatten(v, f'{prefix}{k}.'))
+        if isinstance(v, dict) and v and f'{prefix}{k}' not in OPAQUE: out.update(flatten(v, f'{prefix}{k}.'))
         else: out[f'{prefix}{k}'] = v
     return out
 

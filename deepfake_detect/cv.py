@@ -23,15 +23,15 @@ from fasttransform import Pipeline
 from .config import *
 from .data import build_index, load_index, load_merges, make_splits, check_leakage, fold_roles, save_index, list_files, source_labels
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, face_stats, files_key, fallback_test
-from .models import create_model, ARCHS, read_state, CheckpointError
+from .models import create_model, ARCHS, read_state, CheckpointError, weights_spec, hub_id
 
 # %% auto #0
 __all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics',
            'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping',
            'fast_path', 'train_fold', 'file_hash', 'file_record', 'fold_damage', 'fold_done', 'save_fold',
            'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble', 'data_identity',
-           'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch', 'DataMismatch', 'split_key', 'identify',
-           'check_identity', 'prepare', 'attempts', 'fold_lock', 'run_fold', 'run_experiment']
+           'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch', 'weights_label', 'DataMismatch',
+           'split_key', 'identify', 'check_identity', 'prepare', 'attempts', 'fold_lock', 'run_fold', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -329,6 +329,13 @@ def face_check(data, boxes, cfg, exp_dir):
 def check_arch(cfg, where=''):
     "Refuse an unknown architecture before any work (index, cache) is done."
     if cfg['arch'] not in ARCHS: raise ConfigError(f"'arch'{where}: unknown architecture {cfg['arch']!r}; choose from {', '.join(ARCHS)}")
+
+def weights_label(cfg):
+    "What the model of `cfg` started from, for the tables: the hub id of its ImageNet weights, a file with its hash, or none."
+    spec = weights_spec(cfg['arch'], cfg['pretrained'])
+    if spec == 'imagenet': return f"imagenet ({hub_id(cfg['arch'])})"
+    if spec: return f"{spec} (sha256 {file_hash(Path(spec))[:12]})" if Path(spec).exists() else str(spec)
+    return 'none (SimpleCNN has no pretrained weights: trained from scratch)' if cfg['arch'] == 'simplecnn' and cfg['pretrained'] else 'none (trained from scratch)'
 
 class DataMismatch(ConfigError):
     "Finished folds that belong to another dataset or split than the one given now."

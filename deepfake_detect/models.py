@@ -11,8 +11,9 @@ from pathlib import Path
 import torch, torch.nn as nn
 
 # %% auto #0
-__all__ = ['ARCHS', 'CAM_LAYERS', 'conv_block', 'SimpleCNN', 'n_params', 'create_model', 'CheckpointError', 'read_state',
-           'load_pretrained', 'cam_layer_name', 'gradcam_layer']
+__all__ = ['ARCHS', 'WAYS_OUT', 'CAM_LAYERS', 'conv_block', 'SimpleCNN', 'n_params', 'weights_spec', 'hub_id', 'WeightsMissing',
+           'weights_missing', 'create_model', 'CheckpointError', 'read_state', 'load_pretrained', 'cam_layer_name',
+           'gradcam_layer']
 
 # %% ../nbs/03_models.ipynb #8ea09f88
 def conv_block(ni, nf):
@@ -36,14 +37,38 @@ def n_params(model):
 # %% ../nbs/03_models.ipynb #82633633
 ARCHS = ('simplecnn', 'resnet18', 'resnet34', 'resnet50', 'efficientnet_b0', 'convnext_tiny', 'mobilenetv3_small_100')
 
+def weights_spec(arch, pretrained):
+    "The weights `arch` starts from under config value `pretrained` (none, 'imagenet', a file, or `{arch: ...}`): None, 'imagenet' or a path. SimpleCNN has none."
+    spec = pretrained.get(arch) if isinstance(pretrained, dict) else pretrained
+    if arch == 'simplecnn' or spec in (None, '', 'none'): return None
+    return spec
+
+def hub_id(arch):
+    "The Hugging Face hub id of timm's default pretrained tag of `arch` (e.g. `timm/resnet18.a1_in1k`)."
+    import timm
+    return timm.models.get_pretrained_cfg(arch).hf_hub_id if '.' in arch else timm.create_model(arch, pretrained=False).pretrained_cfg['hf_hub_id']
+
+class WeightsMissing(FileNotFoundError):
+    "ImageNet weights asked for but not in the Hugging Face cache (and no network)."
+
+def weights_missing(arch):
+    "Why `arch`'s ImageNet weights cannot be loaded offline: '' when they are in the Hugging Face cache (`HF_HOME`)."
+    from huggingface_hub import try_to_load_from_cache
+    rid = hub_id(arch)
+    if any(isinstance(try_to_load_from_cache(rid, f), str) for f in ('model.safetensors', 'pytorch_model.bin')): return ''
+    return f'{arch}: ImageNet weights {rid} are not in the Hugging Face cache'
+
 def create_model(arch='simplecnn', n_out=2, pretrained=None):
-    "Model `arch` with `n_out` outputs; `pretrained`: path to a local state-dict file (optional)."
+    "Model `arch` with `n_out` outputs, starting from `weights_spec(arch, pretrained)`: random, timm's ImageNet weights (hub cache) or a local file."
     if arch not in ARCHS: raise ValueError(f'unknown architecture {arch!r}; choose from {", ".join(ARCHS)}')
-    if arch == 'simplecnn': model = SimpleCNN(n_out)
-    else:
-        import timm
-        model = timm.create_model(arch, pretrained=False, num_classes=n_out)
-    if pretrained: load_pretrained(model, pretrained)
+    spec = weights_spec(arch, pretrained)
+    if arch == 'simplecnn': return SimpleCNN(n_out)   # no pretrained weights exist: trained from scratch whatever the key says
+    import timm
+    if spec == 'imagenet':
+        if why := weights_missing(arch): raise WeightsMissing(why + WAYS_OUT)
+        return timm.create_model(arch, pretrained=True, num_classes=n_out)   # the head is new: sized for our outputs
+    model = timm.create_model(arch, pretrained=False, num_classes=n_out)
+    if spec: load_pretrained(model, spec)
     return model
 
 # %% ../nbs/03_models.ipynb #a1dd9b3e
@@ -67,18 +92,34 @@ def read_state(f):
         raise CheckpointError(f'{f}: not a checkpoint this tool wrote (no state dict of tensors in it)')
     return sd
 
+WAYS_OUT = ('. Ways out: run without them (--set pretrained=none); give a local file (--set pretrained=PATH, or a mapping '
+            '{"resnet18": "PATH"}); or fetch them on a machine with internet into the same HF_HOME and copy that cache here.')
+
 def load_pretrained(model, path):
-    "Load weights from local file `path` into `model`, skipping tensors whose shape differs (the head)."
+    "Load weights from local file `path` into `model`: every tensor but the classifier head must match (names and shapes), or it stops with the counts and names."
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f'pretrained weights not found: {path}. Nothing is downloaded: save a state dict there '
                                 f'(e.g. from a machine with internet) or run without pretrained weights.')
     sd = read_state(path)
     own = model.state_dict()
-    keep = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
-    if not keep: raise ValueError(f'{path}: no tensor matches the model; is it a state dict of this architecture?')
+    head = {k for k in own if k.split('.')[0] in _head_names(model)}
+    keep = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape and k not in head}
+    missing = sorted(k for k in own if k not in keep and k not in head)
+    extra = sorted(k for k in sd if k not in own and k.split('.')[0] not in _head_names(model))
+    bad = sorted(k for k in sd if k in own and k not in head and own[k].shape != sd[k].shape)
+    if missing or extra or bad:
+        name = lambda ks: ', '.join(ks[:5]) + (' …' if len(ks) > 5 else '')
+        raise ValueError(f'{path} does not match {type(model).__name__}: of its {len(own)} tensors (the classifier head aside), {len(missing)} would stay '
+                         f'unloaded ({name(missing)}), {len(bad)} have another shape ({name(bad)}), and the file has {len(extra)} unexpected ({name(extra)}): '
+                         'is it a state dict of this architecture?')
     model.load_state_dict(keep, strict=False)
     return len(keep), len(own)
+
+def _head_names(model):
+    "The top-level names of `model`'s classifier head (timm's `default_cfg['classifier']`), replaced for our outputs."
+    c = getattr(model, 'pretrained_cfg', {}).get('classifier', 'fc')
+    return {c.split('.')[0] for c in ([c] if isinstance(c, str) else c)}
 
 # %% ../nbs/03_models.ipynb #0a6c1ff2
 CAM_LAYERS = {  # per architecture family: the declared target layer first, then shallower stages (higher resolution)

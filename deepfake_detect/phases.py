@@ -14,11 +14,11 @@ from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm,
 from .conclusions import MARGIN, letterbox_shortcut
 from .data import load_index
 from .preprocessing import build_cache
-from .models import create_model, n_params
+from .models import create_model, n_params, weights_spec, weights_missing, hub_id, WeightsMissing, WAYS_OUT
 from . import gradcam
 from .predict import export_final, write_card
 from .scheduler import sched_opts, run_grid, Board, GridError
-from .cv import summarize, fold_rows, fold_done, file_record, check_arch, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
+from .cv import summarize, fold_rows, fold_done, file_record, weights_label, check_arch, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
@@ -126,7 +126,7 @@ def rows_table(plan, cfgs, dirs):
     for n, c in cfgs.items():
         r = {'Experiment': labels.get(n, n), 'Model': c['arch'], 'Params': arch_params(c['arch']), 'experiment': n, 'config_id': config_id(c),
              'size_px': c['size'], 'view': c['view'], 'augment': c['augment'], 'norm': c['norm'],
-             'pretrained': c['pretrained'] or 'none (trained from scratch)'} | exp_summary(R[n])
+             'pretrained': weights_label(c)} | exp_summary(R[n])
         if n != ref: r |= compare_all(R[ref], R[n], cfgs[ref]['equivalence_margin']) | {'delta_of': f'{labels.get(n, n)} − {labels.get(ref, ref)}, fold held-out AUC'}
         out.append(r)
     return with_holm(pd.DataFrame(out))
@@ -421,9 +421,12 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
     "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`; explain by `EXPLAIN` unless `explain=False`. `opts`: the scheduler (`sched_opts`)."
     out, data_dir, opts = Path(out), Path(data_dir), opts or sched_opts()
     phases = parse_phases(phases)
-    for p in phases:   # every config valid, every architecture known, before any work
+    need = {}
+    for p in phases:   # every config valid, every architecture known, its weights at hand, before any work
         for n, c in phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=['simplecnn']))).items():
             check_arch(c, f' (in {p}/{n})')
+            if weights_spec(c['arch'], c['pretrained']) == 'imagenet': need[c['arch']] = weights_missing(c['arch'])
+    if miss := [w for w in need.values() if w]: raise WeightsMissing('; '.join(miss) + WAYS_OUT)
     sf = out/'study.json'
     study = read_json(sf) if sf.exists() else {}
     study.update(data=str(data_dir.resolve()), preset=preset, overrides=sets or {}, size_map={str(k): v for k, v in size_map(preset).items()})

@@ -17,7 +17,7 @@ from .config import *
 from .data import open_image, to_rgb, ImageReadError
 from .preprocessing import view_image, detect_faces, _mtcnn
 from .models import create_model
-from .cv import predict_rows, load_weights, fold_done, fold_damage, file_hash, file_record, pooled, ensemble, exp_data, why_no_auc
+from .cv import predict_rows, load_weights, fold_done, fold_damage, file_hash, file_record, weights_label, pooled, ensemble, exp_data, why_no_auc
 from . import conclusions
 
 # %% auto #0
@@ -161,7 +161,7 @@ class Detector:
 
     def __repr__(self):
         c = self.cfg
-        return (f"Detector({c['arch']}, {len(self.models)}-fold ensemble, {c['view']} view at {c['size']} px, {c['norm']} normalization"
+        return (f"Detector({c['arch']}, {len(self.models)}-fold ensemble, {c['view']} view at {c['size']} px, {c['norm']} normalization, started from {weights_label(c)}"
                 + (f", no face: {c['face_fallback']}" if c['view'] == 'face' else '') + (f', from {self.source}' if self.source else '') + ')')
 
     def threshold(self, fpr=0.05):
@@ -318,7 +318,7 @@ def model_card(dest, row, out, fpr=0.05):
              f"A {info['n_folds']}-fold ensemble that gives each face image a probability of being fake. Written by the study in `{out}`; "
              "every number below is computed from its files.", '',
              '## Model', f"- Architecture: {cfg['arch']}, {int(row['Params']):,} parameters, "
-             f"{'from the local weights ' + repr(cfg['pretrained']) if cfg['pretrained'] else 'trained from scratch (no pretrained weights)'}.",
+             f"started from: {weights_label(cfg)}.",
              f"- Input: {cfg['size']} × {cfg['size']} px, {view}; normalized with {norm}.",
              f"- Training: AdamW (lr {cfg['optimizer']['lr']:g}, weight decay {cfg['optimizer']['weight_decay']:g}), {cfg['scheduler']['type'].replace('_', ' ')}, "
              f"up to {cfg['epochs']} epochs with early stopping (patience {cfg['early_stopping_patience']}), batch {cfg['batch_size']}, "
