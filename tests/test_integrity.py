@@ -102,11 +102,11 @@ def test_user_errors_are_one_line(two_sets, studied, tmp_path):
     class Boom:
         def __reduce__(self): return (print, ('this would run',))
     torch.save({'w': Boom()}, tmp_path/'evil.pth')
-    r = dfd('run', 'phase1/simplecnn', '--data', x, '--out', tmp_path/'O', *SMALL[:-1], '--set', f'pretrained={tmp_path/"evil.pth"}', check=False)
+    r = dfd('run', 'phase1/resnet18', '--data', x, '--out', tmp_path/'O', *SMALL[:-1], '--set', f'pretrained={tmp_path/"evil.pth"}', check=False)   # SimpleCNN ignores weights
     one_line_error(r, tmp_path/'evil.pth', 'not a checkpoint this tool wrote', 'could run code')
     assert 'weights_only=False' not in r.stderr                                                     # never the advice that would run it
     (tmp_path/'junk.pth').write_bytes(b'junk')
-    r = dfd('run', 'phase1/simplecnn', '--data', x, '--out', tmp_path/'O2', *SMALL[:-1], '--set', f'pretrained={tmp_path/"junk.pth"}', check=False)
+    r = dfd('run', 'phase1/resnet18', '--data', x, '--out', tmp_path/'O2', *SMALL[:-1], '--set', f'pretrained={tmp_path/"junk.pth"}', check=False)
     one_line_error(r, tmp_path/'junk.pth', 'not a checkpoint this tool wrote')
 
 def test_awkward_files_are_rows_with_reasons(two_sets, tmp_path):
