@@ -252,7 +252,7 @@ def _step(i, n, what): print(f'\n== {i}/{n} {what}')
 
 def study_headlines(tabs, sel, audit=None):
     "A few lines on what the study found, in the conclusions' words: Phase 1, the shortcut family, the choices made, the final models."
-    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, auc_text, recommended
+    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, auc_text
     p1, fin = tabs['phase1'], tabs['phase4b']
     ch = sel['best_phase2']['chosen']
     found, missed, untested = summary_lines(shortcut_summary(tabs, audit))

@@ -7,6 +7,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/conclusions.html.md"""
 # %% ../nbs/05c_conclusions.ipynb #eee3075a
 from __future__ import annotations
 import json
+from pathlib import Path
 import numpy as np, pandas as pd
 from scipy.stats import spearmanr, permutation_test
 from .stats import holm
@@ -16,7 +17,7 @@ __all__ = ['ALPHA', 'MIN_DELTA', 'MARGIN', 'CHANCE', 'HCOL', 'PAIR_WHAT', 'LIFT'
            'significant', 'equivalent', 'verdict', 'inconclusive', 'same', 'learned', 'auc_text', 'chance_text',
            'conclude_rows', 'letterbox_shortcut', 'geometry_p', 'conclude_letterbox', 'holdout_findings',
            'conclude_holdout', 'conclude_pair', 'conclude_scaling', 'recommended', 'conclude_final', 'conclude_params',
-           'conclude', 'shortcut_summary', 'summary_lines', 'shortcuts_found', 'conclude_cam']
+           'conclude', 'load_audit', 'shortcut_summary', 'summary_lines', 'shortcuts_found', 'conclude_cam']
 
 # %% ../nbs/05c_conclusions.ipynb #e7e74374
 ALPHA = 0.05      # significance level, applied to Holm-adjusted p-values
@@ -336,7 +337,8 @@ def _test1_rows(t):
     if not learned(std): return [_row('2A Test 1', what, np.nan, note=f"not testable: the model is at chance (AUC {auc_text(std)})")]
     if crop is None: return [_row('2A Test 1', what, np.nan, note='no control arms in this table: rerun `dfd study`')]
     ev = f"letterboxed − standard {delta(lb)}; centre-cropped − standard {delta(crop)}"
-    return [_row('2A Test 1', what, geometry_p(t), letterbox_shortcut(t)[0], ev, own=letterbox_shortcut(t)[0])]
+    found = letterbox_shortcut(t)[0]
+    return [_row('2A Test 1', what, geometry_p(t), found, ev, own=found)]
 
 def _test2_rows(t):
     what = 'colour statistics: the normalization (ImageNet vs real-image-only) changes the AUC (2A Test 2)'
@@ -361,6 +363,11 @@ def _face_rows(tabs):
     ps, pl = float(t.fallback_p_source.iloc[0]), float(t.fallback_p_label.iloc[0])
     if pd.isna(ps) or pd.isna(pl): return [_row('face fallback', what, np.nan, note='the face-fallback test has no p-value in this table')]
     return [_row('face fallback', what, min(1., 2 * min(ps, pl)), True, f"misses across sources p {peq(ps)}, real vs fake p {peq(pl)} (the smaller, Bonferroni over the two)")]
+
+def load_audit(res):
+    "The dataset audit's summary (`OUT/audit/audit.json`, written by `dfd audit`), or None."
+    f = Path(res)/'audit'/'audit.json'
+    return json.loads(f.read_text()) if f.exists() else None
 
 def shortcut_summary(tabs, audit=None):
     "Every shortcut test of the study, one row each: what was looked for, p, Holm p over the whole family, and `status` (found / not found / not run or not testable)."

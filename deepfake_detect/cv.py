@@ -6,8 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/cv.html.md"""
 
 # %% ../nbs/04_cv.ipynb #739e6384
 from __future__ import annotations
-import json, logging, os, shutil, socket, time, traceback, hashlib, fcntl, gc, resource
-from contextlib import contextmanager
+import json, logging, os, shutil, socket, time, traceback, hashlib, gc, resource
 from functools import partial
 from pathlib import Path
 from datetime import datetime
@@ -28,10 +27,11 @@ from .models import create_model, ARCHS, read_state, CheckpointError, weights_sp
 # %% auto #0
 __all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics',
            'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping',
-           'fast_path', 'train_fold', 'file_hash', 'file_record', 'fold_damage', 'fold_done', 'save_fold',
-           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble', 'data_identity',
-           'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch', 'weights_label', 'DataMismatch',
-           'split_key', 'identify', 'check_identity', 'prepare', 'attempts', 'fold_lock', 'run_fold', 'run_experiment']
+           'fast_path', 'train_fold', 'file_hash', 'file_record', 'files_damage', 'fold_damage', 'fold_done',
+           'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble_of',
+           'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch',
+           'weights_label', 'DataMismatch', 'split_key', 'identify', 'check_identity', 'prepare', 'attempts',
+           'fold_lock', 'run_fold', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -182,6 +182,15 @@ def file_record(d, names):
     "`{name: {bytes, sha256}}` of the files `names` in folder `d` that exist: what `metrics.json` vouches for."
     return {n: dict(bytes=(Path(d)/n).stat().st_size, sha256=file_hash(Path(d)/n)) for n in names if (Path(d)/n).exists()}
 
+def files_damage(d, record):
+    "Why the files of folder `d` do not match `record` (`file_record`'s): '' when every one does, else the file and the reason."
+    for n, r in record.items():
+        p = Path(d)/n
+        if not p.exists(): return f'{p}: missing'
+        if p.stat().st_size != r['bytes']: return f"{p}: {p.stat().st_size} bytes, {r['bytes']} recorded (truncated or replaced)"
+        if file_hash(p) != r['sha256']: return f'{p}: its content differs from what was recorded (damaged)'
+    return ''
+
 def fold_damage(d):
     "Why fold folder `d` cannot be trusted: '' when it is finished and intact, 'not finished' without `metrics.json`, else the file and the reason."
     d = Path(d)
@@ -190,12 +199,7 @@ def fold_damage(d):
     try: m = json.loads(f.read_text())
     except (ValueError, UnicodeDecodeError) as e: return f'{f}: unreadable ({e})'
     if not isinstance(m, dict) or not {'fold', 'holdout', 'test'} <= set(m): return f'{f}: incomplete (no fold, holdout or test metrics)'
-    for n, r in m.get('files', {}).items():   # folds written before the record existed are trusted as before
-        p = d/n
-        if not p.exists(): return f'{p}: missing'
-        if p.stat().st_size != r['bytes']: return f"{p}: {p.stat().st_size} bytes, {r['bytes']} recorded (truncated or replaced)"
-        if file_hash(p) != r['sha256']: return f'{p}: its content differs from what metrics.json recorded (damaged)'
-    return ''
+    return files_damage(d, m.get('files', {}))   # folds written before the record existed are trusted as before
 
 def fold_done(d): return fold_damage(d) == ''
 
@@ -266,10 +270,13 @@ def pooled(exp_dir, role='holdout'):
     ps = [p[p.role == role] for p in ps]
     return pd.concat(ps, ignore_index=True) if ps else pd.DataFrame(columns=['path', 'source', 'label', 'prob', 'role', 'fold'])
 
+def ensemble_of(p):
+    "Per image of the per-fold predictions `p`: the fold ensemble's mean probability, the folds' std and their count."
+    return p.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std', folds='size')
+
 def ensemble(exp_dir):
     "Test-set predictions of `exp_dir`'s fold ensemble: mean probability over folds (and their std), per image."
-    p = pooled(exp_dir, 'test')
-    return p.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std', folds='size')
+    return ensemble_of(pooled(exp_dir, 'test'))
 
 # %% ../nbs/04_cv.ipynb #0e6e427c
 NEAR_SETTINGS = dict(method='phash+thumbnail', max_bits=24, max_diff=18.)   # `data.near_dups`' defaults: part of a dataset's identity
@@ -358,8 +365,8 @@ def check_identity(exp_dir, cfg, ident):
     f = Path(exp_dir)/'prepared.json'
     if not f.exists(): return
     old = read_json(f)
-    same = (old.get('data_id', ident['data_id']), old.get('split_id', ident['split_id'])) == (ident['data_id'], ident['split_id'])
-    if 'data_id' not in old: same = old.get('data') == ident['data']   # prepared before identities were recorded: by its path
+    same = ((old.get('data_id'), old.get('split_id')) == (ident['data_id'], ident['split_id']) if 'data_id' in old
+            else old.get('data') == ident['data'])   # prepared before identities were recorded: by its path
     done = [k for k in range(cfg['n_folds']) if fold_done(Path(exp_dir)/f'fold_{k}')]
     if same or not done: return
     raise DataMismatch(f"{exp_dir} holds {len(done)} finished fold(s) trained on {old.get('data')} (data id {old.get('data_id', '?')}, split "

@@ -8,6 +8,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/models.html.md"""
 from __future__ import annotations
 import pickle
 from pathlib import Path
+import functools
 import torch, torch.nn as nn
 
 # %% auto #0
@@ -43,6 +44,7 @@ def weights_spec(arch, pretrained):
     if arch == 'simplecnn' or spec in (None, '', 'none'): return None
     return spec
 
+@functools.lru_cache(maxsize=None)   # building a timm model to read its config is not free: once per architecture
 def hub_id(arch):
     "The Hugging Face hub id of timm's default pretrained tag of `arch` (e.g. `timm/resnet18.a1_in1k`)."
     import timm

@@ -19,10 +19,10 @@ from .conclusions import pval, peq
 
 # %% auto #0
 __all__ = ['PHASE_ARG', 'NEED', 'STYLE', 'results_dir', 'study_info', 'study_cmd', 'notice', 'say', 'guard', 'load_table',
-           'load_tables', 'load_audit', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table',
-           'pub_style', 'save_fig', 'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas',
-           'load_index', 'data_root', 'load_splits', 'split_check', 'augmented', 'phase_section', 'explained',
-           'gradcam_section', 'OKABE_ITO']
+           'load_tables', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table', 'pub_style', 'save_fig',
+           'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas', 'load_index',
+           'data_root', 'load_splits', 'split_check', 'augmented', 'phase_section', 'explained', 'gradcam_section',
+           'OKABE_ITO']
 
 # %% ../nbs/09a_pages.ipynb #f6d9fa3e
 PHASE_ARG = {'phase1': '1', 'phase2a_letterbox': '2a_letterbox', 'phase2a_norm': '2a_norm', 'phase2a_holdout': '2a_holdout',
@@ -91,11 +91,6 @@ def load_table(res, phase, quiet=False):
 def load_tables(res):
     "Every usable table of `res`, by phase (quietly skipping missing or outdated ones)."
     return {p: t for p in PHASE_ARG if (t := load_table(res, p, quiet=True)) is not None}
-
-def load_audit(res):
-    "The dataset audit's summary (`OUT/audit/audit.json`, written by `dfd audit`), or None."
-    f = Path(res)/'audit'/'audit.json'
-    return read_json(f) if f.exists() else None
 
 # %% ../nbs/09a_pages.ipynb #e419139c
 def exp_dirs(res, phase):

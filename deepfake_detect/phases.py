@@ -14,7 +14,7 @@ from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm,
 from .conclusions import MARGIN, letterbox_shortcut
 from .data import load_index
 from .preprocessing import build_cache
-from .models import create_model, n_params, weights_spec, weights_missing, hub_id, WeightsMissing, WAYS_OUT
+from .models import create_model, n_params, weights_spec, weights_missing, WeightsMissing, WAYS_OUT
 from . import gradcam
 from .predict import export_final, write_card
 from .scheduler import sched_opts, run_grid, Board, GridError
@@ -425,7 +425,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
     for p in phases:   # every config valid, every architecture known, its weights at hand, before any work
         for n, c in phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=['simplecnn']))).items():
             check_arch(c, f' (in {p}/{n})')
-            if weights_spec(c['arch'], c['pretrained']) == 'imagenet': need[c['arch']] = weights_missing(c['arch'])
+            if weights_spec(c['arch'], c['pretrained']) == 'imagenet' and c['arch'] not in need: need[c['arch']] = weights_missing(c['arch'])
     if miss := [w for w in need.values() if w]: raise WeightsMissing('; '.join(miss) + WAYS_OUT)
     sf = out/'study.json'
     study = read_json(sf) if sf.exists() else {}

@@ -17,7 +17,7 @@ from .config import *
 from .data import open_image, to_rgb, ImageReadError
 from .preprocessing import view_image, detect_faces, _mtcnn
 from .models import create_model
-from .cv import predict_rows, load_weights, fold_done, fold_damage, file_hash, file_record, weights_label, pooled, ensemble, exp_data, why_no_auc
+from .cv import predict_rows, load_weights, fold_done, fold_damage, files_damage, file_record, weights_label, pooled, ensemble, ensemble_of, exp_data, why_no_auc
 from . import conclusions
 
 # %% auto #0
@@ -102,10 +102,8 @@ def model_parts(path):
     if (path/'model.json').exists():   # a final model (export_final)
         info, cfg = read_json(path/'model.json'), load_config(path/'config.json')
         k = range(info['n_folds'])
-        for n, r in info.get('files', {}).items():   # what export_final vouched for
-            if not (path/n).exists() or (path/n).stat().st_size != r['bytes'] or file_hash(path/n) != r['sha256']:
-                raise ValueError(f'{path/n}: missing or damaged (it differs from what model.json recorded): run the study again '
-                                 '(the same dfd study command) to export this final model again')
+        if why := files_damage(path, info.get('files', {})):   # what export_final vouched for
+            raise ValueError(f'{why}: this final model is damaged; run the study again (the same dfd study command) to export it again')
         return (cfg, [path/f'fold_{i}.pth' for i in k], [_norm(info['norm_stats'][str(i)]) for i in k],
                 pd.read_parquet(path/'val_preds.parquet'), _fold_test(path))
     if (path/'config.json').exists() and (path/'fold_0').exists():   # a finished experiment
@@ -148,7 +146,7 @@ class Detector:
     "A fold ensemble ready for new images: the view, size, per-fold normalization and face rule it was evaluated with, and its validation predictions."
     def __init__(self, cfg, models, stats, val, test=None, source=None):
         self.cfg, self.models, self.stats, self.val, self.test_folds, self.source = cfg, models, stats, val, test, source
-        self.test = None if test is None else test.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std')   # the ensemble's
+        self.test = None if test is None else ensemble_of(test)   # the ensemble's
         self._mt = None
 
     @classmethod
@@ -225,8 +223,9 @@ def export_final(exp_dir, cfg, dest):
     norm = {k: read_json(exp_dir/f'fold_{k}'/'metrics.json')['norm_stats'] for k in range(cfg['n_folds'])}
     val = pooled(exp_dir, 'holdout')   # out-of-fold predictions: what a threshold is calibrated on (never the test set)
     save_atomic(dest/'val_preds.parquet', lambda p: val.to_parquet(p, index=False))
-    save_atomic(dest/'test_preds.parquet', lambda p: ensemble(exp_dir).to_parquet(p, index=False))
-    save_atomic(dest/'test_fold_preds.parquet', lambda p: pooled(exp_dir, 'test').to_parquet(p, index=False))   # each fold model's scores: the decision's check
+    tp = pooled(exp_dir, 'test')   # each fold model's scores: the decision's check; their mean: the ensemble
+    save_atomic(dest/'test_preds.parquet', lambda p: ensemble_of(tp).to_parquet(p, index=False))
+    save_atomic(dest/'test_fold_preds.parquet', lambda p: tp.to_parquet(p, index=False))
     save_config(cfg, dest/'config.json')
     files = file_record(dest, [f'fold_{k}.pth' for k in range(cfg['n_folds'])] + ['val_preds.parquet', 'test_preds.parquet', 'test_fold_preds.parquet'])
     save_json(dict(arch=cfg['arch'], size=cfg['size'], view=cfg['view'], face_fallback=cfg['face_fallback'], norm_stats=norm, files=files,
@@ -297,8 +296,7 @@ def _shortcut_lines(out):
     for p, what in names.items():
         if p in tabs: lines += [f'- {what}:'] + [f'  - {s}' for s in conclusions.conclude(p, tabs[p])]
     if not lines: return ['Phase 2A was not run: no shortcut analysis backs this model.'], [], []
-    audit = read_json(Path(out)/'audit'/'audit.json') if (Path(out)/'audit'/'audit.json').exists() else None
-    found, missed, _ = conclusions.summary_lines(conclusions.shortcut_summary(tabs, audit))
+    found, missed, _ = conclusions.summary_lines(conclusions.shortcut_summary(tabs, conclusions.load_audit(out)))
     return lines, found, missed
 
 def model_card(dest, row, out, fpr=0.05):

@@ -91,8 +91,8 @@ def shortcuts_html(lines):
 
 def index_html(results, pages):
     "The study summary page (HTML text) for `results`, linking `pages` (their file names)."
-    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, num
-    from deepfake_detect.pages import load_tables, load_audit, study_cmd, PHASE_ARG
+    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, load_audit, num
+    from deepfake_detect.pages import load_tables, study_cmd, PHASE_ARG
     res = Path(results)
     st = read_json(res/'study.json') if (res/'study.json').exists() else {}
     tabs = load_tables(res)
