@@ -25,9 +25,9 @@ from fastcore.foundation import L
 from .config import *
 from .data import probe, read_image, make_splits, check_leakage, fold_roles
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, files_key
-from .models import create_model
+from .models import create_model, ensure_weights
 from .stats import auc_ci, auc_stat
-from .cv import make_dl, claim, dataset_index, cosine_sched
+from .cv import make_dl, claim, dataset_index, cosine_sched, weights_label
 
 # %% auto #0
 __all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'GUIDE_SCORES', 'SELECT_RULE', 'max_softmax',
@@ -319,6 +319,7 @@ def _split(rows, cfg):
 def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=None):
     "Train the guide's classifier on `data_dir/simpsons_dataset/`; results in `res` (default `out/<study>/`). Returns that folder."
     data_dir, res = Path(data_dir), Path(res or Path(out)/cfg['study'])
+    ensure_weights([cfg])   # the guide's recipe is pretrained: fetched now when the hub is reachable, else stopped before any work
     claim(res, cfg)
     if (res/'train.json').exists():
         if progress: print(f'{res}: training already finished (id {config_id(cfg)})')
@@ -346,7 +347,7 @@ def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=Non
     best = int(hist.valid_acc.idxmax())
     save_json(dict(best_epoch=best, best_valid_acc=float(hist.valid_acc[best]), epochs=len(hist), train=len(tr), valid=len(va),
                    classes=len(classes), norm_stats=[list(map(float, s)) for s in st], seconds=time.time() - t,
-                   config_id=config_id(cfg), problems=chk['problems']), res/'train.json')
+                   config_id=config_id(cfg), pretrained=weights_label(cfg), problems=chk['problems']), res/'train.json')
     if progress: print(f'best validation accuracy {hist.valid_acc[best]:.3f} at epoch {best + 1}; results in {res}')
     return res
 

@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #c5e05a20
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, re, sys, time
 from pathlib import Path
 from .config import *
 
@@ -14,8 +14,8 @@ from .config import *
 __all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
            'cmd_run', 'cmd_study', 'cmd_fold', 'cmd_slurm_script', 'explain_targets', 'cmd_explain', 'cmd_predict',
            'study_headlines', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'selection_line',
-           'cmd_anomaly_select', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'at_least', 'fraction',
-           'parser', 'main']
+           'cmd_anomaly_select', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'weights_needed',
+           'weights_table', 'cmd_weights_list', 'cmd_weights_fetch', 'at_least', 'fraction', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -135,13 +135,13 @@ def cmd_synth(a):
 # %% ../nbs/08_cli.ipynb #390c6990
 def cmd_run(a):
     "Run every fold of an experiment, or of every experiment of a phase; finished folds are skipped."
-    from deepfake_detect.cv import run_experiment
+    from deepfake_detect.cv import run_experiment, weights_label
     sets, rows = parse_sets(a.set), {}
     names = experiments(a.experiment)
     cfgs = {n: resolve(n, sets, preset=a.preset) for n in names}  # validate every config before any training
     for n, cfg in cfgs.items():
         print(f"== {n} (id {config_id(cfg)}): {cfg['arch']}, {cfg['size']} px, {cfg['view']}, augment={cfg['augment']}, "
-              f"frac={cfg['frac']:g}, {cfg['n_folds']} folds, {cfg['epochs']} epochs")
+              f"frac={cfg['frac']:g}, {cfg['n_folds']} folds, {cfg['epochs']} epochs, weights: {weights_label(cfg)}")
         s = run_experiment(n, cfg, a.data, a.out, quiet=not a.verbose)
         rows[n] = {k: f"{s.loc[k, 'mean']:.3f} ± {s.loc[k, 'std']:.3f}" for k in ('val_auc', 'test_auc', 'gap', 'train_auc')}
     import pandas as pd
@@ -315,10 +315,11 @@ def cmd_anomaly_check(a):
 def cmd_anomaly_train(a):
     "Train the guide's classifier on the normal classes (`--seeds N`: N classifiers, seeds `seed` … `seed + N − 1`)."
     from deepfake_detect.anomaly import anomaly_config, anomaly_train, train_seeds
+    from deepfake_detect.cv import weights_label
     cfg, seeds = anomaly_config(parse_sets(a.set), a.preset), getattr(a, 'seeds', 1)
     length = f"a {cfg['budget_s']:g} s wall-clock budget" if cfg.get('budget_s') else f"{cfg['epochs']} epochs"
     print(f"== anomaly classifier (id {config_id(cfg)}): {cfg['arch']}, {cfg['size']} px, batch {cfg['batch_size']}, "
-          f"lr {cfg['optimizer']['lr']:g} ({cfg['scheduler']['type'].replace('_', ' ')}), {length}" + (f", {seeds} seeds" if seeds > 1 else ''))
+          f"lr {cfg['optimizer']['lr']:g} ({cfg['scheduler']['type'].replace('_', ' ')}), {length}" + (f", {seeds} seeds" if seeds > 1 else '') + f", weights: {weights_label(cfg)}")
     if seeds > 1: return train_seeds(a.data_dir, cfg, a.out, seeds, a.workers)
     return anomaly_train(a.data_dir, cfg, a.out, a.workers)
 
@@ -381,6 +382,58 @@ def cmd_report(a):
     print(f'report: {paths[0]}  (open this: the summary, linking every page)')
     for p in paths[1:]: print(f'  page: {p}')
     return paths
+
+# %% ../nbs/08_cli.ipynb #71f76a79
+def weights_needed(preset=None, sets=None, archs=None):
+    "`{name: config}` whose weights `dfd weights` lists or fetches: every study experiment and the anomaly classifier, or only `archs` (their ImageNet weights)."
+    if archs: return {a: resolve(overrides=dict(arch=a, pretrained='imagenet')) for a in archs}
+    from deepfake_detect.phases import study_configs
+    from deepfake_detect.anomaly import anomaly_config
+    return study_configs(None, preset, sets) | {'anomaly': anomaly_config(sets, preset)}
+
+def weights_table(cfgs):
+    "One row per hub repo or local file the configs `cfgs` start from: the architecture, who needs it, whether it is here, its size and path."
+    from deepfake_detect.models import weights_spec, hub_repo, cached_weights
+    rows = {}
+    for n, c in cfgs.items():
+        spec = weights_spec(c['arch'], c['pretrained'])
+        if not spec: continue
+        repo = hub_repo(c['arch'], spec)
+        f = cached_weights(repo) if repo else Path(spec) if Path(spec).is_file() else None
+        r = rows.setdefault(repo or spec, dict(arch=c['arch'], weights=repo or spec, kind='hub' if repo else 'file', needed_by=[], here='yes' if f else 'no',
+                                               MB=f'{f.stat().st_size / 2**20:.1f}' if f else '', path=str(f) if f else ''))
+        r['needed_by'].append(re.sub(r'_.*', '', n.split('/')[0].replace('phase', '')).upper() if n.startswith('phase') else n)   # phase2a_norm/x: 2A
+    import pandas as pd
+    return pd.DataFrame([r | dict(needed_by=', '.join(dict.fromkeys(r['needed_by']))) for r in rows.values()],
+                        columns=['arch', 'weights', 'kind', 'needed_by', 'here', 'MB', 'path'])
+
+def cmd_weights_list(a):
+    "What pretrained weights the study (and the anomaly classifier) start from under this config, and which are in the Hugging Face cache."
+    import os
+    from deepfake_detect.models import offline
+    t = weights_table(weights_needed(a.preset, parse_sets(a.set), a.archs))
+    home = os.environ.get('HF_HOME', '~/.cache/huggingface')
+    if t.empty: print('no pretrained weights needed: every model trains from scratch under this config (pretrained=none, or SimpleCNN only)'); return t
+    print(t.to_string(index=False))
+    miss = t[t.here == 'no']
+    print(f"\nHugging Face cache: {home} ({'offline: HF_HUB_OFFLINE is set' if offline() else 'online'}); SimpleCNN has no pretrained weights and trains from scratch")
+    if len(miss): print(f"missing: {', '.join(miss.weights)}: run `dfd weights fetch` on a machine with internet (same HF_HOME), or run with --set pretrained=none")
+    return t
+
+def cmd_weights_fetch(a):
+    "Fill the Hugging Face cache with the hub weights the study needs (or `--archs`'s ImageNet weights), for compute nodes without internet."
+    from deepfake_detect.models import offline, fetch_weights
+    t = weights_table(weights_needed(a.preset, parse_sets(a.set), a.archs))
+    hub = t[t.kind == 'hub']
+    if hub.empty: print('no hub weights needed under this config: nothing to fetch'); return hub
+    if offline() and (hub.here == 'no').any():
+        raise ConfigError(f"HF_HUB_OFFLINE is set, so nothing can be fetched ({', '.join(hub[hub.here == 'no'].weights)} missing): "
+                          'run dfd weights fetch where there is internet (a login node), with HF_HUB_OFFLINE unset and the same HF_HOME')
+    for r in hub.itertuples():
+        f = fetch_weights(r.weights)
+        print(f"{r.arch}: {r.weights} {'already cached' if r.here == 'yes' else 'fetched'}: {f} ({f.stat().st_size / 2**20:.1f} MB)")
+    return hub
+
 
 # %% ../nbs/08_cli.ipynb #0758d9a4
 def _preset(p): p.add_argument('--preset', help='a preset from configs/presets/, e.g. demo (small and quick)')
@@ -557,6 +610,13 @@ def parser():
     s.add_argument('results', help='a results folder, e.g. runs/anomaly or runs/demo')
     s.add_argument('--out', help='folder for the HTML files (default RESULTS/report/)')
     s.set_defaults(fn=cmd_report)
+
+    w = sub.add_parser('weights', help="pretrained weights: what the study needs, what is in the Hugging Face cache (HF_HOME), and fetching them for offline nodes").add_subparsers(dest='sub', metavar='SUBCOMMAND', required=True)
+    for name, fn, h in (('list', cmd_weights_list, 'the weights each architecture starts from under this config, who needs them, and whether they are cached (with sizes)'),
+                        ('fetch', cmd_weights_fetch, 'download the hub weights the study needs into the Hugging Face cache (run where there is internet; copy HF_HOME to offline nodes)')):
+        s = w.add_parser(name, help=h)
+        s.add_argument('--archs', type=lambda v: [x.strip() for x in v.split(',') if x.strip()], help="only these architectures' ImageNet weights, comma-separated (e.g. resnet18,convnext_tiny)")
+        _preset(s); _sets(s); s.set_defaults(fn=fn)
 
     s = sub.add_parser('demo', help='run the demo on a synthetic dataset (no data needed)')
     s.add_argument('--out', default='runs/demo', help='demo folder')

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SCHEMA', 'OPAQUE', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'spreadsheet_safe', 'file_lock',
-           'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate', 'config_dir', 'read_json',
-           'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve', 'parse_sets', 'save_config',
-           'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file', 'known_warnings']
+__all__ = ['SCHEMA', 'OPAQUE', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'spreadsheet_safe', 'file_hash',
+           'file_lock', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate', 'config_dir',
+           'read_json', 'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve', 'parse_sets',
+           'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file',
+           'known_warnings']
 
 # %% ../nbs/00_config.ipynb #8f5b4c41
 _UMASK = os.umask(0); os.umask(_UMASK)  # read once: the process umask
@@ -47,6 +48,19 @@ def spreadsheet_safe(df):
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
             out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ('=', '+', '-', '@', '\t', '\r') else v)
     return out
+
+_HASHES = {}   # (path, size, mtime): sha256, so a file is read once per process however often it is checked
+
+def file_hash(f):
+    "SHA-256 of file `f` (remembered while its size and mtime stay the same)."
+    st = Path(f).stat()
+    key = (str(f), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(f, 'rb') as fh:
+            for b in iter(lambda: fh.read(1 << 20), b''): h.update(b)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
 
 @contextlib.contextmanager
 def file_lock(path):
@@ -256,6 +270,9 @@ def load_config(path):
 def config_id(cfg, n=12):
     "Stable short hash of the result-changing keys of `cfg`."
     flat = {k:v for k,v in flatten(cfg).items() if k not in SCHEMA or SCHEMA[k].ident is True or (SCHEMA[k].ident == 'set' and v != SCHEMA[k].default)}
+    if flat.get('pretrained') is not None:   # the weights' identity (hub id, or the file's hash), not the key's text; SimpleCNN's: none
+        from deepfake_detect.models import weights_id
+        flat['pretrained'] = weights_id(cfg.get('arch', 'simplecnn'), cfg['pretrained'])
     return hashlib.sha256(json.dumps(flat, sort_keys=True, separators=(',', ':')).encode()).hexdigest()[:n]
 
 # %% ../nbs/00_config.ipynb #b4145c4a

@@ -22,16 +22,16 @@ from fasttransform import Pipeline
 from .config import *
 from .data import build_index, load_index, load_merges, make_splits, check_leakage, fold_roles, save_index, list_files, source_labels
 from .preprocessing import build_cache, get_transforms, real_stats, IMAGENET_STATS, face_stats, files_key, fallback_test
-from .models import create_model, ARCHS, read_state, CheckpointError, weights_spec, hub_id
+from .models import create_model, ARCHS, read_state, CheckpointError, weights_spec, hub_repo, cached_weights, ensure_weights
 
 # %% auto #0
 __all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics',
            'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_roles', 'QuietSaveModel', 'QuietEarlyStopping',
-           'fast_path', 'train_fold', 'file_hash', 'file_record', 'files_damage', 'fold_damage', 'fold_done',
-           'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble_of',
-           'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch',
-           'weights_label', 'DataMismatch', 'split_key', 'identify', 'check_identity', 'prepare', 'attempts',
-           'fold_lock', 'run_fold', 'run_experiment']
+           'fast_path', 'train_fold', 'file_record', 'files_damage', 'fold_damage', 'fold_done', 'save_fold',
+           'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble_of', 'ensemble',
+           'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch', 'weights_label',
+           'DataMismatch', 'split_key', 'identify', 'check_identity', 'prepare', 'attempts', 'fold_lock', 'run_fold',
+           'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -165,19 +165,6 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
 
 # %% ../nbs/04_cv.ipynb #81fb2b34
 FOLD_FILES = ('config.json', 'history.csv', 'preds.parquet', 'model.pth')
-_HASHES = {}   # (path, size, mtime): sha256, so a file is read once per process however often its fold is checked
-
-def file_hash(f):
-    "SHA-256 of file `f` (remembered while its size and mtime stay the same)."
-    st = Path(f).stat()
-    key = (str(f), st.st_size, st.st_mtime_ns)
-    if key not in _HASHES:
-        h = hashlib.sha256()
-        with open(f, 'rb') as fh:
-            for b in iter(lambda: fh.read(1 << 20), b''): h.update(b)
-        _HASHES[key] = h.hexdigest()
-    return _HASHES[key]
-
 def file_record(d, names):
     "`{name: {bytes, sha256}}` of the files `names` in folder `d` that exist: what `metrics.json` vouches for."
     return {n: dict(bytes=(Path(d)/n).stat().st_size, sha256=file_hash(Path(d)/n)) for n in names if (Path(d)/n).exists()}
@@ -340,7 +327,9 @@ def check_arch(cfg, where=''):
 def weights_label(cfg):
     "What the model of `cfg` started from, for the tables: the hub id of its ImageNet weights, a file with its hash, or none."
     spec = weights_spec(cfg['arch'], cfg['pretrained'])
-    if spec == 'imagenet': return f"imagenet ({hub_id(cfg['arch'])})"
+    if repo := hub_repo(cfg['arch'], spec):
+        f = cached_weights(repo)
+        return (f'imagenet ({repo}' if spec == 'imagenet' else f'{repo} (hub') + (f', sha256 {file_hash(f)[:12]})' if f else ')')
     if spec: return f"{spec} (sha256 {file_hash(Path(spec))[:12]})" if Path(spec).exists() else str(spec)
     return 'none (SimpleCNN has no pretrained weights: trained from scratch)' if cfg['arch'] == 'simplecnn' and cfg['pretrained'] else 'none (trained from scratch)'
 
@@ -379,6 +368,7 @@ def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
     out, data_dir = Path(out), Path(data_dir)
     exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
     check_arch(cfg)
+    ensure_weights([cfg])   # fetched here, in the driver, when the hub is reachable: a fold only reads the cache
     cid = claim(exp_dir, cfg)
     sp, merges, ident = identify(cfg, data_dir, out, progress)
     check_identity(exp_dir, cfg, ident)

@@ -6,15 +6,18 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/models.html.md"""
 
 # %% ../nbs/03_models.ipynb #eac69f92
 from __future__ import annotations
-import pickle
+import pickle, re
 from pathlib import Path
 import functools
 import torch, torch.nn as nn
+from .config import file_hash
+
 
 # %% auto #0
-__all__ = ['ARCHS', 'WAYS_OUT', 'CAM_LAYERS', 'conv_block', 'SimpleCNN', 'n_params', 'weights_spec', 'hub_id', 'WeightsMissing',
-           'weights_missing', 'create_model', 'CheckpointError', 'read_state', 'load_pretrained', 'cam_layer_name',
-           'gradcam_layer']
+__all__ = ['ARCHS', 'WEIGHT_SUFFIXES', 'HUB_FILES', 'WAYS_OUT', 'CAM_LAYERS', 'conv_block', 'SimpleCNN', 'n_params',
+           'weights_spec', 'is_hub_id', 'hub_id', 'hub_repo', 'cached_weights', 'WeightsMissing', 'weights_missing',
+           'offline', 'fetch_weights', 'ensure_weights', 'weights_id', 'create_model', 'CheckpointError', 'read_state',
+           'load_pretrained', 'cam_layer_name', 'gradcam_layer']
 
 # %% ../nbs/03_models.ipynb #8ea09f88
 def conv_block(ni, nf):
@@ -37,12 +40,20 @@ def n_params(model):
 
 # %% ../nbs/03_models.ipynb #82633633
 ARCHS = ('simplecnn', 'resnet18', 'resnet34', 'resnet50', 'efficientnet_b0', 'convnext_tiny', 'mobilenetv3_small_100')
+WEIGHT_SUFFIXES = ('.pth', '.pt', '.bin', '.safetensors', '.ckpt')
+HUB_FILES = ('model.safetensors', 'pytorch_model.bin')   # what timm reads from a hub repo, in its order
 
 def weights_spec(arch, pretrained):
-    "The weights `arch` starts from under config value `pretrained` (none, 'imagenet', a file, or `{arch: ...}`): None, 'imagenet' or a path. SimpleCNN has none."
+    "The weights `arch` starts from under config value `pretrained` (none, 'imagenet', a file, a hub id, or `{arch: ...}`): None, 'imagenet', a hub id or a path. SimpleCNN has none."
+    if isinstance(pretrained, dict) and (bad := sorted(set(pretrained) - set(ARCHS))):
+        raise ValueError(f"'pretrained': unknown architecture {', '.join(map(repr, bad))} in the mapping; choose from {', '.join(ARCHS)}")
     spec = pretrained.get(arch) if isinstance(pretrained, dict) else pretrained
     if arch == 'simplecnn' or spec in (None, '', 'none'): return None
-    return spec
+    return str(spec)
+
+def is_hub_id(spec):
+    "Whether weights spec `spec` names a Hugging Face hub repo (`org/name`) rather than a local file."
+    return not Path(spec).exists() and not spec.endswith(WEIGHT_SUFFIXES) and re.fullmatch(r'[\w.-]+/[\w.-]+', spec) is not None
 
 @functools.lru_cache(maxsize=None)   # building a timm model to read its config is not free: once per architecture
 def hub_id(arch):
@@ -50,28 +61,75 @@ def hub_id(arch):
     import timm
     return timm.models.get_pretrained_cfg(arch).hf_hub_id if '.' in arch else timm.create_model(arch, pretrained=False).pretrained_cfg['hf_hub_id']
 
-class WeightsMissing(FileNotFoundError):
-    "ImageNet weights asked for but not in the Hugging Face cache (and no network)."
+def hub_repo(arch, spec):
+    "The hub repo weights spec `spec` of `arch` reads: timm's default tag for 'imagenet', the id itself for a hub id, None for a file or none."
+    if not spec: return None
+    return hub_id(arch) if spec == 'imagenet' else spec if is_hub_id(spec) else None
 
-def weights_missing(arch):
-    "Why `arch`'s ImageNet weights cannot be loaded offline: '' when they are in the Hugging Face cache (`HF_HOME`)."
+def cached_weights(repo):
+    "The weights file of hub repo `repo` in the Hugging Face cache (`HF_HOME`), or None."
     from huggingface_hub import try_to_load_from_cache
-    rid = hub_id(arch)
-    if any(isinstance(try_to_load_from_cache(rid, f), str) for f in ('model.safetensors', 'pytorch_model.bin')): return ''
-    return f'{arch}: ImageNet weights {rid} are not in the Hugging Face cache'
+    return next((Path(p) for f in HUB_FILES if isinstance(p := try_to_load_from_cache(repo, f), str)), None)
+
+class WeightsMissing(FileNotFoundError):
+    "Hub weights asked for but not in the Hugging Face cache, and not fetched (offline, or the fetch failed)."
+
+WAYS_OUT = ('. Ways out: run without them (--set pretrained=none); give a local file (--set pretrained=PATH, or a mapping '
+            '{"resnet18": "PATH"}); or fetch them first (dfd weights fetch, on a machine with internet, into the same HF_HOME, and copy that cache here).')
+
+def weights_missing(arch, spec='imagenet'):
+    "Why `arch`'s hub weights `spec` cannot be loaded offline: '' when they are in the Hugging Face cache (`HF_HOME`)."
+    repo = hub_repo(arch, spec)
+    if repo is None or cached_weights(repo): return ''
+    return f"{arch}: {'ImageNet weights ' if spec == 'imagenet' else 'weights '}{repo} are not in the Hugging Face cache"
+
+def offline():
+    "Whether the Hugging Face hub is switched off here (`HF_HUB_OFFLINE=1`)."
+    from huggingface_hub import constants
+    return constants.is_offline_mode()
+
+def fetch_weights(repo):
+    "Download hub repo `repo`'s weights file into the Hugging Face cache (a no-op when cached); its path."
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError
+    if f := cached_weights(repo): return f
+    for name in HUB_FILES:
+        try: return Path(hf_hub_download(repo, name))
+        except EntryNotFoundError: continue
+    raise WeightsMissing(f'{repo} holds none of {", ".join(HUB_FILES)}')
+
+def ensure_weights(cfgs):
+    "Before any work: the hub weights every config in `cfgs` starts from are in the cache, fetched when the hub is reachable; else one `WeightsMissing` naming each. `{repo: arch}`."
+    need = {}
+    for c in cfgs:
+        if repo := hub_repo(c['arch'], weights_spec(c['arch'], c['pretrained'])): need.setdefault(repo, (c['arch'], weights_spec(c['arch'], c['pretrained'])))
+    miss = []
+    for repo, (arch, spec) in need.items():
+        if not (why := weights_missing(arch, spec)): continue
+        if offline(): miss.append(why + ' (HF_HUB_OFFLINE is set: nothing is downloaded)'); continue
+        try: fetch_weights(repo)
+        except Exception as e: miss.append(why + f' and could not be fetched ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""})')
+    if miss: raise WeightsMissing('; '.join(miss) + WAYS_OUT)
+    return {r: a for r, (a, _) in need.items()}
+
+def weights_id(arch, pretrained):
+    "The identity of the weights `arch` starts from, for config ids: None (from scratch), `hub:<repo>`, or `sha256:<hash>` of a local file."
+    spec = weights_spec(arch, pretrained)
+    if repo := hub_repo(arch, spec): return f'hub:{repo}'
+    if spec: return f'sha256:{file_hash(spec)}' if Path(spec).is_file() else f'file:{spec}'   # a missing file stops at training, naming it
+    return None
 
 def create_model(arch='simplecnn', n_out=2, pretrained=None):
-    "Model `arch` with `n_out` outputs, starting from `weights_spec(arch, pretrained)`: random, timm's ImageNet weights (hub cache) or a local file."
+    "Model `arch` with `n_out` outputs, starting from `weights_spec(arch, pretrained)`: random, hub weights (read from the cache only) or a local file."
     if arch not in ARCHS: raise ValueError(f'unknown architecture {arch!r}; choose from {", ".join(ARCHS)}')
     spec = weights_spec(arch, pretrained)
     if arch == 'simplecnn': return SimpleCNN(n_out)   # no pretrained weights exist: trained from scratch whatever the key says
     import timm
-    if spec == 'imagenet':
-        if why := weights_missing(arch): raise WeightsMissing(why + WAYS_OUT)
-        return timm.create_model(arch, pretrained=True, num_classes=n_out)   # the head is new: sized for our outputs
-    model = timm.create_model(arch, pretrained=False, num_classes=n_out)
-    if spec: load_pretrained(model, spec)
+    if (repo := hub_repo(arch, spec)) and (spec := cached_weights(repo)) is None: raise WeightsMissing(weights_missing(arch, repo) + WAYS_OUT)
+    model = timm.create_model(arch, pretrained=False, num_classes=n_out)   # the head is new, sized for our outputs
+    if spec: load_pretrained(model, spec, repo)   # hub weights from the cached file (nothing downloads here, in a fold), strictly: timm's own loader is lenient once the head changes
     return model
+
 
 # %% ../nbs/03_models.ipynb #a1dd9b3e
 class CheckpointError(ValueError):
@@ -81,6 +139,10 @@ def read_state(f):
     "The state dict in weights file `f`, loaded safely (`weights_only=True`); a damaged or foreign file raises `CheckpointError` naming it."
     f = Path(f)
     if not f.exists(): raise FileNotFoundError(f'{f}: no such weights file')
+    if f.suffix == '.safetensors':   # the hub's format: tensors only, nothing to run
+        from safetensors.torch import load_file
+        try: return load_file(f)
+        except Exception as e: raise CheckpointError(f'{f}: not a readable safetensors file ({type(e).__name__}: {e})') from None
     try: sd = torch.load(f, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         if 'Unsupported global' in str(e) or 'Unsupported class' in str(e): raise CheckpointError(f'{f}: not a checkpoint this tool wrote: it holds Python objects a weights file '
@@ -97,8 +159,8 @@ def read_state(f):
 WAYS_OUT = ('. Ways out: run without them (--set pretrained=none); give a local file (--set pretrained=PATH, or a mapping '
             '{"resnet18": "PATH"}); or fetch them on a machine with internet into the same HF_HOME and copy that cache here.')
 
-def load_pretrained(model, path):
-    "Load weights from local file `path` into `model`: every tensor but the classifier head must match (names and shapes), or it stops with the counts and names."
+def load_pretrained(model, path, name=None):
+    "Load weights from local file `path` (of hub repo `name`, if any) into `model`: every tensor but the classifier head must match (names and shapes), or it stops with the counts and names."
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f'pretrained weights not found: {path}. Nothing is downloaded: save a state dict there '
@@ -107,13 +169,14 @@ def load_pretrained(model, path):
     own = model.state_dict()
     head = {k for k in own if k.split('.')[0] in _head_names(model)}
     keep = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape and k not in head}
-    missing = sorted(k for k in own if k not in keep and k not in head)
+    missing = sorted(k for k in own if k not in keep and k not in head and not k.endswith('num_batches_tracked'))   # a counter, not a weight: absent from many files
     extra = sorted(k for k in sd if k not in own and k.split('.')[0] not in _head_names(model))
     bad = sorted(k for k in sd if k in own and k not in head and own[k].shape != sd[k].shape)
     if missing or extra or bad:
-        name = lambda ks: ', '.join(ks[:5]) + (' …' if len(ks) > 5 else '')
-        raise ValueError(f'{path} does not match {type(model).__name__}: of its {len(own)} tensors (the classifier head aside), {len(missing)} would stay '
-                         f'unloaded ({name(missing)}), {len(bad)} have another shape ({name(bad)}), and the file has {len(extra)} unexpected ({name(extra)}): '
+        some = lambda ks: f" ({', '.join(ks[:5])}{' …' if len(ks) > 5 else ''})" if ks else ''
+        what, arch = f'{name} ({path})' if name else path, getattr(model, 'pretrained_cfg', {}).get('architecture', type(model).__name__)
+        raise ValueError(f'{what} does not match {arch}: of its {len(own)} tensors (the classifier head aside), {len(missing)} would stay '
+                         f'unloaded{some(missing)}, {len(bad)} have another shape{some(bad)}, and the file has {len(extra)} unexpected{some(extra)}: '
                          'is it a state dict of this architecture?')
     model.load_state_dict(keep, strict=False)
     return len(keep), len(own)

@@ -14,7 +14,7 @@ from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm,
 from .conclusions import MARGIN, letterbox_shortcut
 from .data import load_index
 from .preprocessing import build_cache
-from .models import create_model, n_params, weights_spec, weights_missing, WeightsMissing, WAYS_OUT
+from .models import create_model, n_params, ensure_weights
 from . import gradcam
 from .predict import export_final, write_card
 from .scheduler import sched_opts, run_grid, Board, GridError
@@ -22,10 +22,10 @@ from .cv import summarize, fold_rows, fold_done, file_record, weights_label, che
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
-           'parse_phases', 'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'exp_summary', 'compare_folds',
-           'compare_all', 'with_holm', 'arch_params', 'rows_table', 'reeval', 'letterbox_table', 'holdout_table',
-           'pair_table', 'scaling_table', 'final_table', 'select_phase2', 'select_top', 'run_phase', 'known_phases',
-           'train_ahead', 'save_study', 'show_table', 'explain_phase', 'run_study']
+           'parse_phases', 'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'study_configs', 'exp_summary',
+           'compare_folds', 'compare_all', 'with_holm', 'arch_params', 'rows_table', 'reeval', 'letterbox_table',
+           'holdout_table', 'pair_table', 'scaling_table', 'final_table', 'select_phase2', 'select_top', 'run_phase',
+           'known_phases', 'train_ahead', 'save_study', 'show_table', 'explain_phase', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -81,6 +81,15 @@ def phase_experiments(phase, preset=None, sets=None, sel=None):
     top = sel['top_models']['chosen']
     if phase == 'phase4a': return {f'{a}_{round(f * 100)}': cfg(a, f) for a in top for f in plan['fracs']}
     return {a: cfg(a, plan['frac']) for a in top}
+
+def study_configs(phases=None, preset=None, sets=None):
+    "`{phase/name: config}` of every experiment `phases` may run, each checked (its architecture known); Phase 4 with every Phase 3 architecture, as any may be selected."
+    out = {}
+    for p in (phases if isinstance(phases, list) else parse_phases(phases)):
+        for n, c in phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=[*phase_spec('phase3')['plan']['baselines'], *phase_spec('phase3')['experiments']]))).items():
+            check_arch(c, f' (in {p}/{n})')
+            out[f'{p}/{n}'] = c
+    return out
 
 # %% ../nbs/05_phases.ipynb #ba45aaff
 def _spread(rows):
@@ -421,12 +430,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
     "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`; explain by `EXPLAIN` unless `explain=False`. `opts`: the scheduler (`sched_opts`)."
     out, data_dir, opts = Path(out), Path(data_dir), opts or sched_opts()
     phases = parse_phases(phases)
-    need = {}
-    for p in phases:   # every config valid, every architecture known, its weights at hand, before any work
-        for n, c in phase_experiments(p, preset, sets, dict(best_phase2=dict(chosen=dict(size=64, view='squish', augment=False)), top_models=dict(chosen=['simplecnn']))).items():
-            check_arch(c, f' (in {p}/{n})')
-            if weights_spec(c['arch'], c['pretrained']) == 'imagenet' and c['arch'] not in need: need[c['arch']] = weights_missing(c['arch'])
-    if miss := [w for w in need.values() if w]: raise WeightsMissing('; '.join(miss) + WAYS_OUT)
+    ensure_weights(study_configs(phases, preset, sets).values())   # every config valid, every architecture known, its weights at hand, before any work
     sf = out/'study.json'
     study = read_json(sf) if sf.exists() else {}
     study.update(data=str(data_dir.resolve()), preset=preset, overrides=sets or {}, size_map={str(k): v for k, v in size_map(preset).items()})

@@ -124,7 +124,7 @@ def run_ray(tasks, opts, board):
                                                          "a cluster with token authentication needs RAY_AUTH_MODE=token here too, and its token (~/.ray/auth_token or RAY_AUTH_TOKEN)") from None
         else: ray.init(num_cpus=len(os.sched_getaffinity(0)), include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
                        object_store_memory=100 * 2**20)   # nothing big travels through Ray: folds read the cache from disk
-    env = {k: v for k, v in os.environ.items() if k.startswith('DFD_')}
+    env = {k: v for k, v in os.environ.items() if k.startswith('DFD_') or k == 'HF_HOME'} | {'HF_HUB_OFFLINE': '1'}   # workers read the driver's weights cache; nothing downloads per fold
     g, c = opts['gpus_per_fold'], opts['cpus_per_fold'] or 1
     fn = ray.remote(num_cpus=c, num_gpus=g, max_calls=1 if g else 0, max_retries=0)(_fold_task)   # GPU tasks: a fresh worker each
     if env: fn = fn.options(runtime_env=dict(env_vars=env))
@@ -186,7 +186,7 @@ def slurm_script(study_args, nodes=1, gpus_per_node=1, cpus_per_node=16, time_li
     study = shlex.join(['dfd', 'study', *study_args])
     return '\n'.join(['#!/bin/bash', '# written by `dfd slurm-script` (deepfake_detect): Ray on the allocation, then the study on it',
                       *[f'#SBATCH {s}' for s in sb], 'set -euo pipefail', f'cd {shlex.quote(str(Path(workdir or Path.cwd()).resolve()))}',
-                      f'source {shlex.quote(str(venv/"bin"/"activate"))}', 'export HF_HUB_OFFLINE=1 MPLBACKEND=Agg',
+                      f'source {shlex.quote(str(venv/"bin"/"activate"))}', '# pretrained weights come from the Hugging Face cache (HF_HOME, shared by the nodes): fill it first on a login node with `dfd weights fetch`', 'export HF_HUB_OFFLINE=1 MPLBACKEND=Agg',
                       '# every Ray process of the job authenticates with a token made for it',
                       'export RAY_AUTH_MODE=token RAY_AUTH_TOKEN_PATH="$HOME/.ray/dfd-${SLURM_JOB_ID}.token"',
                       'mkdir -p "$HOME/.ray" && (umask 077 && python -c "import secrets; print(secrets.token_hex(32))" > "$RAY_AUTH_TOKEN_PATH")',
