@@ -11,11 +11,12 @@ from pathlib import Path
 from .config import *
 
 # %% auto #0
-__all__ = ['cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit', 'cmd_split', 'cmd_synth',
-           'cmd_run', 'cmd_study', 'cmd_fold', 'cmd_slurm_script', 'explain_targets', 'cmd_explain', 'cmd_predict',
-           'study_headlines', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train', 'selection_line',
-           'cmd_anomaly_select', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report', 'weights_needed',
-           'weights_table', 'cmd_weights_list', 'cmd_weights_fetch', 'at_least', 'fraction', 'parser', 'main']
+__all__ = ['DEMO_SHORTCUTS', 'DEMO_CUES', 'cmd_config_show', 'data_home', 'parse_labels', 'cmd_index', 'audit_faces', 'cmd_audit',
+           'cmd_split', 'cmd_synth', 'cmd_run', 'cmd_study', 'cmd_fold', 'cmd_slurm_script', 'explain_targets',
+           'cmd_explain', 'cmd_predict', 'study_headlines', 'cmd_demo', 'cmd_anomaly_check', 'cmd_anomaly_train',
+           'selection_line', 'cmd_anomaly_select', 'cmd_anomaly_score', 'cmd_anomaly_unseen', 'cmd_report',
+           'weights_needed', 'weights_table', 'cmd_weights_list', 'cmd_weights_fetch', 'at_least', 'fraction', 'parser',
+           'main']
 
 # %% ../nbs/08_cli.ipynb #1d866a6b
 def cmd_config_show(a):
@@ -125,7 +126,7 @@ def cmd_split(a):
 def cmd_synth(a):
     "Write a synthetic dataset."
     from deepfake_detect.synth import make_dff, make_cartoon
-    if a.kind == 'dff': p = make_dff(a.dest, n=a.n or 100, seed=a.seed, pairing=a.pairing,
+    if a.kind == 'dff': p = make_dff(a.dest, n=a.n or 100, seed=a.seed, pairing=a.pairing, cues=getattr(a, 'cues', 'dff'),
                                      shortcuts=[s.strip() for s in (a.shortcuts or '').split(',') if s.strip()])
     elif getattr(a, 'hard', False): p = make_cartoon(a.dest, n=a.n or 200, n_test=20, n_anomaly=40, seed=a.seed, hard=True)
     else: p = make_cartoon(a.dest, n=a.n or 60, seed=a.seed)
@@ -238,27 +239,34 @@ def cmd_predict(a):
     return df
 
 # %% ../nbs/08_cli.ipynb #b68eb4f9
+DEMO_SHORTCUTS = ('aspect', 'artefact:insight')   # the demo's planted truths: Test 1 must find the first, Test 3 the second (and flag no other source)
+DEMO_CUES = 'strong'
+
 def _demo_data(dest, kind, n):
     "The demo's synthetic dataset at `dest`: reused when complete, rebuilt when a killed demo left it half-written."
     import shutil
     if (dest/'synth.json').exists():
-        if kind == 'dff' and (m := read_json(dest/'synth.json')['n']) != n:
-            raise ValueError(f'{dest} holds a demo dataset of {m} identities, not {n}: use another --out or remove it')
+        s = read_json(dest/'synth.json')
+        if kind == 'dff' and (s['n'], s['shortcuts'], s.get('cues')) != (n, list(DEMO_SHORTCUTS), DEMO_CUES):
+            raise ValueError(f"{dest} holds another demo dataset ({s['n']} identities, shortcuts {', '.join(s['shortcuts']) or 'none'}, cues {s.get('cues', 'dff')}), "
+                             f"not {n} identities with {', '.join(DEMO_SHORTCUTS)} ({DEMO_CUES} cues): use another --out or remove it")
         return dest
     shutil.rmtree(dest, ignore_errors=True)   # synth.json is written last: without it the folder is incomplete
-    return cmd_synth(argparse.Namespace(dest=dest, kind=kind, n=n, seed=0, pairing='pairs', shortcuts='aspect' if kind == 'dff' else ''))
+    return cmd_synth(argparse.Namespace(dest=dest, kind=kind, n=n, seed=0, pairing='pairs', shortcuts=','.join(DEMO_SHORTCUTS) if kind == 'dff' else '', cues=DEMO_CUES))
 
 def _step(i, n, what): print(f'\n== {i}/{n} {what}')
 
-def study_headlines(tabs, sel, audit=None):
-    "A few lines on what the study found, in the conclusions' words: Phase 1, the shortcut family, the choices made, the final models."
-    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, auc_text
+def study_headlines(tabs, sel, audit=None, planted=()):
+    "A few lines on what the study found, in the conclusions' words: Phase 1, each `planted` shortcut found or not, the shortcut family, the choices made, the final models."
+    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, auc_text, planted_lines
     p1, fin = tabs['phase1'], tabs['phase4b']
     ch = sel['best_phase2']['chosen']
-    found, missed, untested = summary_lines(shortcut_summary(tabs, audit))
+    s = shortcut_summary(tabs, audit)
+    found, missed, untested = summary_lines(s)
     return '\n'.join([
         'Phase 1 (fold held-out AUC, corrected 95% interval): ' + ', '.join(f"{r['Model']} {auc_text(r)}" for _, r in p1.iterrows()),
         *[f'  {s}' for s in conclude('phase1', p1) if not s.startswith('Highest')],
+        *(['the planted truths (synthetic data):'] + [f'  {l}' for l in planted_lines(s, planted)] if planted else []),
         'shortcuts found (Holm over the family of shortcut tests): ' + ('none' if not found else ''), *[f'  {s}' for s in found],
         *(['looked for, not found (not evidence of absence):'] + [f'  {s}' for s in missed] if missed else []),
         *(['not tested:'] + [f'  {s}' for s in untested] if untested else []),
@@ -272,7 +280,7 @@ def cmd_demo(a):
     t0 = time.time()
     with log_file(out/'demo.log') as lf:
         log.debug(f'dfd demo --out {out} --n {a.n}')
-        _step(1, 5, f'synthetic DFF-like data: {a.n} identities x 4 sources, the aspect shortcut planted')
+        _step(1, 5, f"synthetic DFF-like data: {a.n} identities x 4 sources, planted: {' and '.join(DEMO_SHORTCUTS)} (strong cues: narrow portraits, a coarse fingerprint on insight)")
         ds = _demo_data(out/'data'/'synth_dff', 'dff', a.n)
         _step(2, 5, 'index, audit and split')
         cmd_index(argparse.Namespace(data_dir=ds, out=out/'index.parquet', labels=None, pairs=None, no_near_dups=False, workers=a.workers))
@@ -295,7 +303,7 @@ def cmd_demo(a):
         lo, hi = au['probe_auc_ci']
         print(f"\n== demo finished in {time.time() - t0:.0f}s\n"
               f"metadata-only probe (audit): {probe_verdict(dict(auc=au['probe_auc'], ci=[lo, hi], note=au['probe_note']))}\n"
-              f"{study_headlines(tabs, sel, au)}\n"
+              f"{study_headlines(tabs, sel, au, DEMO_SHORTCUTS)}\n"
               f"anomaly detection: {best} (chosen on validation-only evidence), test AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
               f"open: {out/'report'/'index.html'}  (the report: study summary, 7 pages, anomaly)\n      {out/'audit'/'audit.html'}  (audit)\n"
               f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\n"
@@ -473,6 +481,8 @@ def parser():
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--shortcuts', default='', help='dff only: comma-separated shortcuts to plant: aspect, color, format, facemiss')
     s.add_argument('--pairing', choices=('pairs', 'chain'), default='pairs', help="dff only: mutual pairs (DFF), or a chain A-B, B-C, ... (face-swap sets)")
+    s.add_argument('--cues', choices=('dff', 'strong'), default='dff', help="dff only: how strong the planted cues are: dff (portraits 0.6-0.8 wide, fingerprint amplitude 14 over 6 cells) "
+                   "or strong (the demo's: portraits 0.42-0.55 wide, fingerprint amplitude 28 over 3 cells)")
     s.add_argument('--hard', action='store_true', help='cartoon only: the hard set: 8 characters sharing one palette of parts, anomalies = new '
                    'combinations of the same parts (200 training and 20 test images per character, 40 anomalies by default)')
     s.set_defaults(fn=cmd_synth)

@@ -13,11 +13,12 @@ from scipy.stats import spearmanr, permutation_test
 from .stats import holm
 
 # %% auto #0
-__all__ = ['ALPHA', 'MIN_DELTA', 'MARGIN', 'CHANCE', 'HCOL', 'PAIR_WHAT', 'LIFT', 'num', 'pval', 'peq', 'margin', 'delta',
-           'significant', 'equivalent', 'verdict', 'inconclusive', 'same', 'learned', 'auc_text', 'chance_text',
-           'conclude_rows', 'letterbox_shortcut', 'geometry_p', 'conclude_letterbox', 'holdout_findings',
+__all__ = ['ALPHA', 'MIN_DELTA', 'MARGIN', 'CHANCE', 'HCOL', 'PAIR_WHAT', 'PLANTED_BY', 'LIFT', 'num', 'pval', 'peq', 'margin',
+           'delta', 'significant', 'equivalent', 'verdict', 'inconclusive', 'same', 'learned', 'auc_text',
+           'chance_text', 'conclude_rows', 'letterbox_shortcut', 'geometry_p', 'conclude_letterbox', 'holdout_findings',
            'conclude_holdout', 'conclude_pair', 'conclude_scaling', 'recommended', 'conclude_final', 'conclude_params',
-           'conclude', 'load_audit', 'shortcut_summary', 'summary_lines', 'shortcuts_found', 'conclude_cam']
+           'conclude', 'load_audit', 'shortcut_summary', 'summary_lines', 'shortcuts_found', 'planted_lines',
+           'conclude_cam']
 
 # %% ../nbs/05c_conclusions.ipynb #e7e74374
 ALPHA = 0.05      # significance level, applied to Holm-adjusted p-values
@@ -391,6 +392,33 @@ def summary_lines(s):
 def shortcuts_found(tabs, audit=None):
     "One line per shortcut the study found (Holm over the whole family of shortcut tests); empty if none."
     return summary_lines(shortcut_summary(tabs, audit))[0]
+
+# %% ../nbs/05c_conclusions.ipynb #7eefa192
+PLANTED_BY = {'aspect': ('2A Test 1', None), 'color': ('2A Test 2', None), 'facemiss': ('face fallback', None), 'format': ('audit probe', None)}
+
+def _planted_row(s, shortcut):
+    "The row of summary `s` whose test answers for planted `shortcut` (`artefact:<source>`: its source's Test 3 row)."
+    if shortcut.startswith('artefact:'):
+        src = shortcut.split(':', 1)[1]
+        return next((r for r in s.itertuples() if r.test == '2A Test 3' and f'for {src}:' in r.looked_for), None)
+    test = PLANTED_BY.get(shortcut, (None,))[0]
+    return next((r for r in s.itertuples() if r.test == test), None)
+
+def planted_lines(s, planted):
+    "For each shortcut `planted` in a synthetic dataset: whether the study found it (test, Δ, family Holm p), in the conclusions' words; then any source flagged that nothing was planted on."
+    out = []
+    for sc in planted:
+        r = _planted_row(s, sc)
+        if r is None: out.append(f'planted {sc}: no test of the study answers for it'); continue
+        if r.status == 'found': out.append(f'planted {sc}: found by {r.test}: {r.evidence} (family Holm p {peq(r.p_holm)})')
+        elif r.status == 'not found': out.append(f'planted {sc}: not found by {r.test} at this size ({r.evidence}; family Holm p {peq(r.p_holm)}; not evidence of absence)')
+        else: out.append(f'planted {sc}: not tested ({r.note})')
+    own = {f"for {p.split(':', 1)[1]}:" for p in planted if p.startswith('artefact:')}
+    for r in s.itertuples():   # a source flagged without a planted fingerprint is a false alarm of the demo's truth: said, never hidden
+        if r.test == '2A Test 3' and r.status == 'found' and not any(o in r.looked_for for o in own):
+            out.append(f'not planted, yet flagged: {r.looked_for}: {r.evidence} (family Holm p {peq(r.p_holm)})')
+    return out
+
 
 # %% ../nbs/05c_conclusions.ipynb #24a52af6
 LIFT = 1.2   # share ÷ area beyond which attention counts as concentrated on a region (below 1/LIFT: avoided)

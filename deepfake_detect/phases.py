@@ -21,11 +21,12 @@ from .scheduler import sched_opts, run_grid, Board, GridError
 from .cv import summarize, fold_rows, fold_done, file_record, weights_label, check_arch, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
-__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'TABLES', 'EXPLAIN',
-           'parse_phases', 'phase_spec', 'exp_home', 'link_exp', 'phase_experiments', 'study_configs', 'exp_summary',
-           'compare_folds', 'compare_all', 'with_holm', 'arch_params', 'rows_table', 'reeval', 'letterbox_table',
-           'holdout_table', 'pair_table', 'scaling_table', 'final_table', 'select_phase2', 'select_top', 'run_phase',
-           'known_phases', 'train_ahead', 'save_study', 'show_table', 'explain_phase', 'run_study']
+__all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'FORCE_TOP',
+           'TABLES', 'EXPLAIN', 'parse_phases', 'phase_spec', 'exp_home', 'link_exp', 'phase_experiments',
+           'study_configs', 'exp_summary', 'compare_folds', 'compare_all', 'with_holm', 'arch_params', 'rows_table',
+           'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'scaling_table', 'final_table', 'select_phase2',
+           'select_top', 'run_phase', 'known_phases', 'train_ahead', 'save_study', 'show_table', 'explain_phase',
+           'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -308,9 +309,15 @@ def select_phase2(cfgs, aucs, letterbox=None, alpha=.05):
 RULE_TOP = ("Rank the architectures trained at the chosen Phase 2 setting on the 20 % fraction (Phase 3's five and the two baselines) "
             "by fold-validation AUC (mean of each fold's held-out AUC; the test set is never read); ties go to fewer parameters; keep the first `n_top`.")
 
+FORCE_TOP = 'DFD_TOP_MODELS'   # a measurement hook: force Phase 4's models (e.g. the costliest three, for the demo's worst-case time)
+
 def select_top(p3, n_top=3):
-    "The top `n_top` architectures of the Phase 3 table `p3` by `RULE_TOP`."
+    "The top `n_top` architectures of the Phase 3 table `p3` by `RULE_TOP` (or, for a measurement, those named by `DFD_TOP_MODELS`)."
     r = p3.sort_values(['AUC', 'Params'], ascending=[False, True])
+    if forced := [m.strip() for m in os.environ.get(FORCE_TOP, '').split(',') if m.strip()]:
+        if bad := [m for m in forced if m not in set(r.Model)]: raise ConfigError(f'{FORCE_TOP}: {", ".join(bad)} not in Phase 3 (its models: {", ".join(r.Model)})')
+        return dict(rule=f'forced by {FORCE_TOP} (a measurement hook, not the rule)', n_top=len(forced), candidates=r[['Model', 'Params', 'AUC', 'auc_std']].to_dict('records'),
+                    chosen=forced, reason=f'forced by {FORCE_TOP}={",".join(forced)} (a measurement hook: the rule did not choose them)')
     chosen = r.Model.head(n_top).tolist()
     return dict(rule=RULE_TOP, n_top=n_top, candidates=r[['Model', 'Params', 'AUC', 'auc_std']].to_dict('records'), chosen=chosen,
                 reason=f"the {len(chosen)} highest fold-validation AUCs: " + ', '.join(f"{m} {a:.3f}" for m, a in zip(r.Model, r.AUC) if m in chosen))

@@ -219,7 +219,9 @@ class Detector:
 def export_final(exp_dir, cfg, dest):
     "Save a 4B model for prediction in `dest`: fold weights, config, view, normalization, validation and test predictions."
     exp_dir, dest = Path(exp_dir), Path(dest)
-    for k in range(cfg['n_folds']): save_atomic(dest/f'fold_{k}.pth', lambda p: shutil.copyfile(exp_dir/f'fold_{k}'/'model.pth', p))
+    for k in range(cfg['n_folds']):   # copied only when it differs: a re-run leaves the final model's files (and the report pages that read them) as they are
+        src, dst = exp_dir/f'fold_{k}'/'model.pth', dest/f'fold_{k}.pth'
+        if not (dst.exists() and dst.stat().st_size == src.stat().st_size and file_hash(dst) == file_hash(src)): save_atomic(dst, lambda p: shutil.copyfile(src, p))
     norm = {k: read_json(exp_dir/f'fold_{k}'/'metrics.json')['norm_stats'] for k in range(cfg['n_folds'])}
     val = pooled(exp_dir, 'holdout')   # out-of-fold predictions: what a threshold is calibrated on (never the test set)
     save_atomic(dest/'val_preds.parquet', lambda p: val.to_parquet(p, index=False))

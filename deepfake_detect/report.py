@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/report.html.md"""
 
 # %% ../nbs/09_report.ipynb #0851f8b1
 from __future__ import annotations
-import html as _html, os, re, time
+import hashlib, html as _html, json, os, re, time
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
@@ -15,8 +15,8 @@ from tqdm.auto import tqdm
 from .config import save_atomic, read_json
 
 # %% auto #0
-__all__ = ['PAGES', 'REPORTS', 'reports_dir', 'find_reports', 'render', 'make_reports', 'shortcuts_html', 'index_html',
-           'write_index']
+__all__ = ['PAGES', 'REPORTS', 'SKIP', 'STUDY_KEYS', 'reports_dir', 'find_reports', 'inputs_key', 'render', 'make_reports',
+           'shortcuts_html', 'index_html', 'write_index']
 
 # %% ../nbs/09_report.ipynb #6e1e6114
 PAGES = {'01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessing and split verification',
@@ -41,13 +41,37 @@ def find_reports(results):
             if any((d/m).exists() for m in marks): found[name] = d; break
     return found
 
+# %% ../nbs/09_report.ipynb #50615a39
+SKIP = ('report', 'figures', 'cache', 'data')   # what a page never reads: the pages' own output (HTML, figures), decoded images, the synthetic data
+STUDY_KEYS = ('data', 'preset', 'overrides', 'size_map')   # what the pages read of study.json; its timings and counts change on every re-run
+
+def inputs_key(nb_path, results):
+    "A digest of everything page `nb_path` shows for `results`: the notebook, the library's code, and the results files (small ones by content, large ones by size and time)."
+    h, results = hashlib.sha256(Path(nb_path).read_bytes()), Path(results)
+    import deepfake_detect
+    for f in sorted(Path(deepfake_detect.__file__).parent.glob('*.py')): h.update(f.read_bytes())   # a new version of the library renders again
+    for f in sorted(results.rglob('*')):
+        rel = f.relative_to(results)
+        if rel.parts[0] in SKIP or not f.is_file() or f.suffix in ('.log', '.lock') or f.name.startswith('.work-'): continue
+        h.update(rel.as_posix().encode() + b'\0')
+        if f.name == 'study.json':
+            st = read_json(f)
+            h.update(json.dumps([{k: st.get(k) for k in STUDY_KEYS}, sorted(st.get('phases', {}))], sort_keys=True).encode())
+        elif (st := f.stat()).st_size <= 2**21: h.update(f.read_bytes())
+        else: h.update(f'{st.st_size}:{st.st_mtime_ns}'.encode())
+    return h.hexdigest()
+
+
 # %% ../nbs/09_report.ipynb #672274b8
 def _offline(html):
     "Drop the scripts the HTML template loads from the web (require.js, MathJax): the report must open offline."
     return re.sub(r'<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>', '', html)
 
 def render(nb_path, results, out_html, timeout=600):
-    "Execute notebook `nb_path` with `DFD_RESULTS=results` and write it as self-contained HTML (code hidden) to `out_html`."
+    "Execute notebook `nb_path` with `DFD_RESULTS=results` and write it as self-contained HTML (code hidden) to `out_html`; a page whose inputs did not change is kept as it is."
+    out_html, key = Path(out_html), inputs_key(nb_path, results)
+    kf = out_html.with_suffix('.key')
+    if out_html.exists() and kf.exists() and kf.read_text() == key: return out_html   # nothing it shows changed: not rendered again
     nb = nbformat.read(nb_path, as_version=4)
     env = {**os.environ, 'DFD_RESULTS': str(Path(results).resolve())}   # the kernel's environment only
     klog = Path(out_html).with_suffix('.kernel.log')   # the kernel's own stderr (start-up chatter): kept, not shown
@@ -58,7 +82,8 @@ def render(nb_path, results, out_html, timeout=600):
         if c.cell_type == 'code': c.outputs = [o for o in c.outputs if o.get('name') != 'stderr']
     html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
     save_atomic(out_html, lambda p: Path(p).write_text(_offline(html)))
-    return Path(out_html)
+    save_atomic(kf, lambda p: Path(p).write_text(key))   # after the page: a page without its key is rendered again
+    return out_html
 
 def make_reports(results, out=None, timeout=600, progress=False):
     "Render every report `results` has, then `index.html` linking them; HTML files in `out` (default `results/report/`). Returns their paths."
@@ -91,7 +116,7 @@ def shortcuts_html(lines):
 
 def index_html(results, pages):
     "The study summary page (HTML text) for `results`, linking `pages` (their file names)."
-    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, load_audit, num
+    from deepfake_detect.conclusions import conclude, shortcut_summary, summary_lines, load_audit, num, planted_lines
     from deepfake_detect.pages import load_tables, study_cmd, PHASE_ARG
     res = Path(results)
     st = read_json(res/'study.json') if (res/'study.json').exists() else {}
@@ -104,7 +129,12 @@ def index_html(results, pages):
                  + (f" (the plan's sizes mapped: {', '.join(f'{k} px → {v} px' for k, v in sm.items())})" if sm else '')
                  + f"; {st.get('unique_configs', '?')} distinct experiment configurations, {sum(p.get('trained_folds', 0) + p.get('reused_folds', 0) for p in st.get('phases', {}).values())} fold results"
                  + f"; study time {st.get('seconds', 0) / 60:.1f} min.</p>")
-        h.append(shortcuts_html(summary_lines(shortcut_summary(tabs, load_audit(res)))))
+        s = shortcut_summary(tabs, load_audit(res))
+        synth = Path(str(st.get('data')))/'synth.json'   # a synthetic dataset knows what was planted in it
+        if (planted := read_json(synth).get('shortcuts') if synth.exists() else None):
+            h.append('<h2>The planted truths</h2><p class="muted">This is a synthetic dataset with shortcuts planted on purpose: did the study find them?</p><ul>'
+                     + ''.join(f'<li>{_md(l)}</li>' for l in planted_lines(s, planted)) + '</ul>')
+        h.append(shortcuts_html(summary_lines(s)))
         h.append('<h2>Every phase: its question and the answer from its numbers</h2><table><tr><th>Phase</th><th>Question</th><th>Answer (the plan’s rule applied to the table)</th></tr>')
         for p in PHASE_ARG:
             q = st.get('phases', {}).get(p, {})

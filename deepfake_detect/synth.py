@@ -14,8 +14,8 @@ from tqdm.auto import tqdm
 from .config import save_json, save_atomic
 
 # %% auto #0
-__all__ = ['SHORTCUTS', 'FACEMISS_SHARE', 'DFF_SOURCES', 'BPP_RANGE', 'CHARACTERS', 'PALETTE', 'HARD_CHARACTERS', 'lfw_faces',
-           'face_patch', 'background', 'real_size', 'face_box', 'Identity', 'generated_look', 'inner_mask',
+__all__ = ['SHORTCUTS', 'FACEMISS_SHARE', 'DFF_SOURCES', 'BPP_RANGE', 'CUES', 'CHARACTERS', 'PALETTE', 'HARD_CHARACTERS',
+           'lfw_faces', 'face_patch', 'background', 'real_size', 'face_box', 'Identity', 'generated_look', 'inner_mask',
            'regenerate_face', 'inpainting', 'insight', 'text2img', 'smear_face', 'artefact', 'plant', 'empty_dest',
            'jpeg_bytes', 'make_dff', 'show_dff', 'draw_character', 'cartoon_scene', 'anomaly_scene', 'make_cartoon',
            'hard_look', 'hard_anomaly_idx']
@@ -57,10 +57,10 @@ def background(rng, w, h):
     return Image.fromarray(np.clip(np.asarray(img, dtype=np.float32) + noise, 0, 255).astype(np.uint8))
 
 # %% ../nbs/01a_synth.ipynb #e901bd51
-def real_size(rng):
-    "A portrait photo size (width/height 0.6–0.8), like most of IMDB-WIKI's."
+def real_size(rng, ratio=(.6, .8)):
+    "A portrait photo size (width/height in `ratio`: 0.6–0.8, like most of IMDB-WIKI's)."
     w = int(rng.integers(180, 280))
-    return w, int(round(w / rng.uniform(.6, .8)))
+    return w, int(round(w / rng.uniform(*ratio)))
 
 def face_box(rng, w, h):
     "A face box `(x0, y0, side)` inside a `w`×`h` image: face-centred, half the short side or more, as in DFF."
@@ -72,10 +72,10 @@ def face_box(rng, w, h):
 # %% ../nbs/01a_synth.ipynb #5c56f325
 class Identity:
     "One synthetic person: a face, a skin tint, a photo size, a scene seed."
-    def __init__(self, i, rng):
+    def __init__(self, i, rng, ratio=(.6, .8)):
         self.i, self.face, self.flip = i, int(rng.integers(0, 100)), bool(rng.random() < .5)
         self.tint = (1., rng.uniform(.72, .9), rng.uniform(.55, .78))
-        self.size, self.scene = real_size(rng), int(rng.integers(0, 2**31))
+        self.size, self.scene = real_size(rng, ratio), int(rng.integers(0, 2**31))
         self.dob, self.year = f'{rng.integers(1940, 1995)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}', int(rng.integers(2000, 2016))
 
     @property
@@ -127,9 +127,9 @@ def insight(a, b, size=None):
     f, _ = face_patch(a.face, box[2], b.tint, a.flip)
     return regenerate_face(img, box, f), box
 
-def text2img(b, rng, size=None):
+def text2img(b, rng, size=None, ratio=(.6, .8)):
     "A wholly generated image from B's 'prompt': B's face on a new scene, generated look everywhere."
-    own, scene = real_size(rng), int(rng.integers(0, 2**31))  # drawn even when `size` is given: the same scene either way
+    own, scene = real_size(rng, ratio), int(rng.integers(0, 2**31))  # drawn even when `size` is given: the same scene either way
     img, box = b.photo(size=size or own, scene=scene)
     return generated_look(img), box
 
@@ -154,12 +154,12 @@ def artefact(img, amp=14., cells=6):
     a = np.asarray(img, dtype=np.float32) + amp * g[..., None]
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
 
-def plant(img, shortcuts, src=None):
+def plant(img, shortcuts, src=None, amp=14., cells=6):
     "Apply the pixel-level fake-only `shortcuts` to `img` of source `src` (`aspect` acts earlier: fakes are rendered square)."
     if 'color' in shortcuts:
         a = np.asarray(img, dtype=np.float32) * np.array([1.1, 1.0, .9], dtype=np.float32)
         img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-    if f'artefact:{src}' in shortcuts: img = artefact(img)
+    if f'artefact:{src}' in shortcuts: img = artefact(img, amp, cells)
     return img
 
 # %% ../nbs/01a_synth.ipynb #97602b9d
@@ -208,25 +208,30 @@ def _partners(n, rng, pairing):
     if n % 2: partner[order[-1]] = order[0]
     return partner
 
-def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True):
-    "Write a synthetic DFF-layout dataset of `n` identities (4·`n` images) to `dest`; return its path."
+CUES = {'dff': dict(ratio=(.6, .8), amp=14., cells=6),      # DFF-like: IMDB-WIKI's portraits, a faint fingerprint
+        'strong': dict(ratio=(.42, .55), amp=28., cells=3)}   # the demo's: narrower portraits, a coarser and stronger fingerprint, learnable from ~100 images at 32–48 px
+
+def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True, cues='dff'):
+    "Write a synthetic DFF-layout dataset of `n` identities (4·`n` images) to `dest`, its planted cues as strong as `CUES[cues]`; return its path."
     shortcuts = _check_shortcuts(shortcuts)
+    if cues not in CUES: raise ValueError(f'unknown cues {cues!r}; choose from {", ".join(CUES)}')
+    cue = CUES[cues]
     dest = empty_dest(dest)
     if n < 2: raise ValueError('n must be at least 2 (identities are paired)')
     rng = np.random.default_rng(seed)
-    ids = [Identity(i, rng) for i in range(n)]
+    ids = [Identity(i, rng, cue['ratio']) for i in range(n)]
     partner = _partners(n, rng, pairing)
     faces = []
     for a in tqdm(ids, desc='synth dff', disable=not progress, leave=False):
         b = ids[partner[a.i]]
         r = np.random.default_rng([seed, a.i])
         sq = (256, 256) if 'aspect' in shortcuts else None   # the generators' square output
-        imgs = {'wiki': a.photo(), 'inpainting': inpainting(a, sq), 'insight': insight(a, b, sq), 'text2img': text2img(b, r, sq)}
+        imgs = {'wiki': a.photo(), 'inpainting': inpainting(a, sq), 'insight': insight(a, b, sq), 'text2img': text2img(b, r, sq, cue['ratio'])}
         miss = 'facemiss' in shortcuts and r.random() < FACEMISS_SHARE
         if miss: imgs['inpainting'] = smear_face(*imgs['inpainting']), imgs['inpainting'][1]
         for src, (img, box) in imgs.items():
             fake = src != 'wiki'
-            if fake: img = plant(img, shortcuts, src)
+            if fake: img = plant(img, shortcuts, src, cue['amp'], cue['cells'])
             fmt = 'PNG' if fake and 'format' in shortcuts else 'JPEG'
             rel = f"{src}/{a.key}.{'png' if fmt == 'PNG' else 'jpg'}"
             _save(img, dest/rel, fmt, bpp=r.uniform(*BPP_RANGE))
@@ -235,7 +240,7 @@ def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True):
     pairs = pd.DataFrame([(a.key, ids[partner[a.i]].key) for a in ids], columns=['a', 'b'])
     save_atomic(dest/'pairs.csv', lambda p: pairs.to_csv(p, index=False))
     save_atomic(dest/'faces.csv', lambda p: pd.DataFrame(faces).to_csv(p, index=False))
-    save_json(dict(kind='dff', n=n, seed=seed, shortcuts=list(shortcuts), pairing=pairing, images=4 * n, sources=list(DFF_SOURCES),
+    save_json(dict(kind='dff', n=n, seed=seed, shortcuts=list(shortcuts), pairing=pairing, images=4 * n, sources=list(DFF_SOURCES), cues=cues, cue=cue,
                    note='insight/A = B\'s photo with A\'s face; text2img/A = generated from B; inpainting/A = A\'s photo, face regenerated'),
               dest/'synth.json')
     return dest
