@@ -174,8 +174,10 @@ def conclude_letterbox(t):
     ctl = f"Geometry matched by a centre crop instead (no bars): AUC {num(crop.AUC)}, {delta(crop)}" + (
           f"; the letterbox's bars drawn on the standard view (geometry as trained): AUC {num(bars.AUC)}, {delta(bars)}" if bars is not None else '')
     vc, vb = verdict(crop), verdict(bars) if bars is not None else 'unclear'
+    both = (" The bars alone drop it too, so the size of the letterbox's drop is not the geometry's alone; the centre crop's, without bars, is its measure."
+            if vb == 'down' else '')
     if vc == 'down': return [f"{head}. {ctl} ⇒ matching the geometry drops the AUC both ways, padded and cropped: **geometry shortcut: the model "
-                             "uses the aspect ratio**, not only the face. Views that keep the geometry visible are excluded from Phase 3's choice."]
+                             f"uses the aspect ratio**, not only the face.{both} Views that keep the geometry visible are excluded from Phase 3's choice."]
     if vb == 'down' and vc == 'same': return [f"{head}. {ctl} ⇒ the bars alone drop the AUC, and cropping to the same geometry does not (within the "
                                               "margin): **the letterbox drop comes with the padding bars**, not with the aspect ratio."]
     return [f"{head}. {ctl} ⇒ a significant drop, but the controls cannot tell the geometry from the bars: the cause is inconclusive at this size."]

@@ -13,7 +13,7 @@ from .config import *
 from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm, tost
 from .conclusions import MARGIN, letterbox_shortcut
 from .data import load_index
-from .preprocessing import build_cache
+from .preprocessing import build_cache, PAD
 from .models import create_model, n_params, ensure_weights
 from . import gradcam
 from .predict import export_final, write_card
@@ -145,7 +145,8 @@ def rows_table(plan, cfgs, dirs):
 def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=False):
     "Evaluate every fold checkpoint of `exp_dir` again with its images in `view` (no training), into `exp_dir/<view>/fold_k`."
     exp_dir, dest = Path(exp_dir), Path(exp_dir)/view
-    todo = [k for k in range(cfg['n_folds']) if not fold_done(dest/f'fold_{k}')]
+    pad = list(PAD) if view in ('letterbox', 'bars') else None   # what the bars were drawn with: another colour is another evaluation
+    todo = [k for k in range(cfg['n_folds']) if not fold_done(dest/f'fold_{k}') or json.loads((dest/f'fold_{k}'/'metrics.json').read_text()).get('pad') != pad]
     if not todo: return dest
     data = exp_data(exp_dir)
     arr, _ = build_cache(data, data_dir, cfg['size'], view, Path(out)/'cache', progress=progress)
@@ -155,7 +156,7 @@ def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=Fal
         roles = fold_roles(data, k)
         if cfg['holdout_source']: roles |= {r: roles[r][roles[r].source != cfg['holdout_source']] for r in ('train', 'valid')}
         m, preds = eval_roles(model, arr, roles, m0['norm_stats'], cfg['batch_size'])
-        m |= dict(fold=k, epochs_run=m0['epochs_run'], norm_stats=m0['norm_stats'], view=view, checkpoint=str(exp_dir/f'fold_{k}'/'model.pth'))
+        m |= dict(fold=k, epochs_run=m0['epochs_run'], norm_stats=m0['norm_stats'], view=view, pad=pad, checkpoint=str(exp_dir/f'fold_{k}'/'model.pth'))
         save_atomic(dest/f'fold_{k}'/'preds.parquet', lambda p: preds.to_parquet(p, index=False))
         save_json(m | dict(files=file_record(dest/f'fold_{k}', ['preds.parquet'])), dest/f'fold_{k}'/'metrics.json')
         if bar is not None: bar.update(1)

@@ -41,15 +41,17 @@ def face_patch(idx, size, tint=(1., .85, .7), flip=False):
     return rgb, mask.filter(ImageFilter.GaussianBlur(size / 20))
 
 # %% ../nbs/01a_synth.ipynb #a37a92e3
-def background(rng, w, h):
-    "A random photo-like background of `w`×`h` px: a colour gradient and out-of-focus round lights (bokeh)."
+def background(rng, w, h, even=False):
+    "A random photo-like background of `w`×`h` px: a colour gradient and out-of-focus round lights (bokeh); if `even`, as many per area and larger."
     c0, c1 = rng.integers(30, 226, 3), rng.integers(30, 226, 3)
     t = np.linspace(0, 1, h)[:, None, None] if rng.random() < .5 else np.linspace(0, 1, w)[None, :, None]
     a = np.broadcast_to(c0 * (1 - t) + c1 * t, (h, w, 3)).astype(np.uint8)
     img = Image.fromarray(np.ascontiguousarray(a))
     d, s = ImageDraw.Draw(img), min(w, h)
-    for _ in range(rng.integers(8, 16)):  # discs, not free ellipses: a stretched image shows in its round things
-        r = int(rng.integers(s // 14, s // 5))
+    n = int(rng.integers(8, 16))
+    if even: n = round(n * w * h / s**2)   # a tall photo has more of them: any square crop looks like a square photo
+    for _ in range(n):  # discs, not free ellipses: a stretched image shows in its round things
+        r = int(rng.integers(*((s // 8, int(s / 3.5)) if even else (s // 14, s // 5))))   # even: larger, so a squish shows at 32–48 px
         cx, cy = rng.integers(0, w), rng.integers(0, h)
         d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
     img = img.filter(ImageFilter.GaussianBlur(1.5))
@@ -62,18 +64,20 @@ def real_size(rng, ratio=(.6, .8)):
     w = int(rng.integers(180, 280))
     return w, int(round(w / rng.uniform(*ratio)))
 
-def face_box(rng, w, h):
-    "A face box `(x0, y0, side)` inside a `w`×`h` image: face-centred, half the short side or more, as in DFF."
-    side = int(min(w, h) * rng.uniform(.5, .65))
+def face_box(rng, w, h, even=False):
+    "A face box `(x0, y0, side)` inside a `w`×`h` image: face-centred, half the short side or more, as in DFF; placed as in a square photo's centre square if `even`."
+    s = min(w, h)
+    side = int(s * rng.uniform(.5, .65))
     x0 = int(np.clip(w / 2 - side / 2 + rng.normal(0, w * .05), 0, w - side))
-    y0 = int(np.clip(h * .45 - side / 2 + rng.normal(0, h * .04), 0, h - side))
+    cy, dy = (h / 2 - s * .05, s * .04) if even else (h * .45, h * .04)   # even: where a square photo has it, relative to the centre square
+    y0 = int(np.clip(cy - side / 2 + rng.normal(0, dy), 0, h - side))
     return x0, y0, side
 
 # %% ../nbs/01a_synth.ipynb #5c56f325
 class Identity:
     "One synthetic person: a face, a skin tint, a photo size, a scene seed."
-    def __init__(self, i, rng, ratio=(.6, .8)):
-        self.i, self.face, self.flip = i, int(rng.integers(0, 100)), bool(rng.random() < .5)
+    def __init__(self, i, rng, ratio=(.6, .8), even=False):
+        self.i, self.face, self.flip, self.even = i, int(rng.integers(0, 100)), bool(rng.random() < .5), even
         self.tint = (1., rng.uniform(.72, .9), rng.uniform(.55, .78))
         self.size, self.scene = real_size(rng, ratio), int(rng.integers(0, 2**31))
         self.dob, self.year = f'{rng.integers(1940, 1995)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}', int(rng.integers(2000, 2016))
@@ -85,8 +89,8 @@ class Identity:
         "A photo of this person (optionally on another scene/size): `(img, face box)`."
         rng = np.random.default_rng(self.scene if scene is None else scene)
         w, h = size or self.size
-        img = background(rng, w, h)
-        x0, y0, side = face_box(rng, w, h)
+        img = background(rng, w, h, self.even)
+        x0, y0, side = face_box(rng, w, h, self.even)
         f, m = face_patch(self.face, side, self.tint, self.flip)
         img.paste(f, (x0, y0), m)
         return img, (x0, y0, side)
@@ -208,8 +212,11 @@ def _partners(n, rng, pairing):
     if n % 2: partner[order[-1]] = order[0]
     return partner
 
-CUES = {'dff': dict(ratio=(.6, .8), amp=14., cells=6),      # DFF-like: IMDB-WIKI's portraits, a faint fingerprint
-        'strong': dict(ratio=(.42, .55), amp=28., cells=3)}   # the demo's: narrower portraits, a coarser and stronger fingerprint, learnable from ~100 images at 32–48 px
+# `square`: the fake sources rendered square under 'aspect' (the generators' 256² output); the others keep their photo's frame
+# `even`: a portrait's background and face placed so that its centre square looks like a square photo (nothing but the geometry tells them apart)
+CUES = {'dff': dict(ratio=(.6, .8), amp=14., cells=6, square=DFF_SOURCES[1:], even=False),   # DFF-like: IMDB-WIKI's portraits, every generator square, a faint fingerprint
+        'strong': dict(ratio=(.4, .5), amp=28., cells=3, square=('inpainting', 'text2img'), even=True)}   # the demo's: narrower portraits; the face swap keeps
+# its target photo's frame, so insight differs from the reals by its (coarser, stronger) fingerprint only, and the other two by their geometry only
 
 def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True, cues='dff'):
     "Write a synthetic DFF-layout dataset of `n` identities (4·`n` images) to `dest`, its planted cues as strong as `CUES[cues]`; return its path."
@@ -219,14 +226,15 @@ def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True, 
     dest = empty_dest(dest)
     if n < 2: raise ValueError('n must be at least 2 (identities are paired)')
     rng = np.random.default_rng(seed)
-    ids = [Identity(i, rng, cue['ratio']) for i in range(n)]
+    ids = [Identity(i, rng, cue['ratio'], cue['even']) for i in range(n)]
     partner = _partners(n, rng, pairing)
     faces = []
     for a in tqdm(ids, desc='synth dff', disable=not progress, leave=False):
         b = ids[partner[a.i]]
         r = np.random.default_rng([seed, a.i])
-        sq = (256, 256) if 'aspect' in shortcuts else None   # the generators' square output
-        imgs = {'wiki': a.photo(), 'inpainting': inpainting(a, sq), 'insight': insight(a, b, sq), 'text2img': text2img(b, r, sq, cue['ratio'])}
+        sq = {s: (256, 256) if 'aspect' in shortcuts and s in cue['square'] else None for s in DFF_SOURCES}   # the generators' square output
+        imgs = {'wiki': a.photo(), 'inpainting': inpainting(a, sq['inpainting']), 'insight': insight(a, b, sq['insight']),
+                'text2img': text2img(b, r, sq['text2img'], cue['ratio'])}
         miss = 'facemiss' in shortcuts and r.random() < FACEMISS_SHARE
         if miss: imgs['inpainting'] = smear_face(*imgs['inpainting']), imgs['inpainting'][1]
         for src, (img, box) in imgs.items():
