@@ -215,7 +215,7 @@ def _partners(n, rng, pairing):
 # `square`: the fake sources rendered square under 'aspect' (the generators' 256² output); the others keep their photo's frame
 # `even`: a portrait's background and face placed so that its centre square looks like a square photo (nothing but the geometry tells them apart)
 CUES = {'dff': dict(ratio=(.6, .8), amp=14., cells=6, square=DFF_SOURCES[1:], even=False),   # DFF-like: IMDB-WIKI's portraits, every generator square, a faint fingerprint
-        'strong': dict(ratio=(.4, .5), amp=28., cells=3, square=('inpainting', 'text2img'), even=True)}   # the demo's: narrower portraits; the face swap keeps
+        'strong': dict(ratio=(.35, .45), amp=40., cells=3, square=('inpainting', 'text2img'), even=True)}   # the demo's: narrower portraits; the face swap keeps
 # its target photo's frame, so insight differs from the reals by its (coarser, stronger) fingerprint only, and the other two by their geometry only
 
 def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True, cues='dff'):
