@@ -27,7 +27,7 @@ from .models import create_model, ARCHS, read_state, CheckpointError, weights_sp
 
 # %% auto #0
 __all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics',
-           'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_roles', 'BestWeights', 'adamw',
+           'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_bs', 'eval_roles', 'BestWeights', 'adamw',
            'QuietEarlyStopping', 'fast_path', 'train_fold', 'file_record', 'files_damage', 'fold_damage', 'fold_done',
            'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble_of',
            'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch',
@@ -99,6 +99,10 @@ def predict_rows(model, arr, rows, stats=IMAGENET_STATS, bs=64):
     with torch.no_grad(): p = torch.cat([model(x).float().softmax(1)[:, 1].cpu() for x, _ in dl])
     return out.assign(prob=p.numpy())
 
+def eval_bs(bs):
+    "The batch size of evaluation: at least 64 (no gradients to hold; a ResNet50 predicts 1.3x faster on CPU at 64 than at 16), never below training's `bs`."
+    return max(bs, 64)   # in eval mode a prediction does not depend on its batch; the per-epoch validation loss is fastai's mean over images
+
 def eval_roles(model, arr, roles, stats=IMAGENET_STATS, bs=64):
     "Predictions and metrics of `model` on each role of a fold (`roles`: name -> rows), with the fold's headline numbers."
     preds = pd.concat([predict_rows(model, arr, r, stats, bs).assign(role=name) for name, r in roles.items()])
@@ -154,7 +158,7 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
     stats = real_stats(arr, train.row[train.label == 0]) if cfg['norm'] == 'real' else IMAGENET_STATS
     bs, ev = cfg['batch_size'], get_transforms(False, stats=stats)
     dls = DataLoaders(make_dl(arr, train, get_transforms(True, cfg['augment'], stats), bs, shuffle=True, num_workers=cfg['num_workers']),
-                      make_dl(arr, valid, ev, bs), device=default_device())   # batches, and their augmentation, on the GPU when there is one
+                      make_dl(arr, valid, ev, eval_bs(bs)), device=default_device())   # batches, and their augmentation, on the GPU when there is one
     model = create_model(cfg['arch'], 2, cfg['pretrained'])
     opt, sch, n = cfg['optimizer'], cfg['scheduler'], cfg['epochs']
     cbs = [QuietEarlyStopping(monitor='valid_loss', patience=cfg['early_stopping_patience']),
@@ -171,7 +175,7 @@ def train_fold(arr, data, k, cfg, work, quiet=True):
     learn.remove_cbs(cbs + [c for c in learn.cbs if type(c).__name__ in ('MixedPrecision', 'ChannelsLast')])  # training is over: evaluation must not trigger early stopping or checkpointing
     restored = float(learn.validate()[0])  # inner-validation loss of the weights we keep
     # train/valid: the images trained on (a held-out source is only in holdout and test)
-    m, preds = eval_roles(learn.model, arr, dict(train=train, valid=valid, holdout=roles['holdout'], test=roles['test']), stats, bs)
+    m, preds = eval_roles(learn.model, arr, dict(train=train, valid=valid, holdout=roles['holdout'], test=roles['test']), stats, eval_bs(bs))
     m.update(fold=k, epochs_run=len(hist), best_epoch=int(hist.valid_loss.idxmin()), restored_valid_loss=restored, norm_stats=list(stats),
              device=str(learn.dls.device or 'cpu'), precision=precision, threads=torch.get_num_threads())
     return m, preds, hist, learn.model

@@ -18,7 +18,7 @@ from .models import create_model, n_params, ensure_weights
 from . import gradcam
 from .predict import export_final, write_card
 from .scheduler import sched_opts, run_grid, Board, GridError
-from .cv import summarize, fold_rows, fold_done, file_record, weights_label, check_arch, load_weights, eval_roles, fold_roles, safe_auc, exp_data, pooled, ensemble
+from .cv import summarize, fold_rows, fold_done, file_record, weights_label, check_arch, load_weights, eval_roles, eval_bs, fold_roles, safe_auc, exp_data, pooled, ensemble
 
 # %% auto #0
 __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', 'GEOMETRY_VIEWS', 'RULE_TOP', 'FORCE_TOP',
@@ -155,7 +155,7 @@ def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=Fal
         model = load_weights(create_model(cfg['arch'], 2), exp_dir/f'fold_{k}')
         roles = fold_roles(data, k)
         if cfg['holdout_source']: roles |= {r: roles[r][roles[r].source != cfg['holdout_source']] for r in ('train', 'valid')}
-        m, preds = eval_roles(model, arr, roles, m0['norm_stats'], cfg['batch_size'])
+        m, preds = eval_roles(model, arr, roles, m0['norm_stats'], eval_bs(cfg['batch_size']))
         m |= dict(fold=k, epochs_run=m0['epochs_run'], norm_stats=m0['norm_stats'], view=view, pad=pad, checkpoint=str(exp_dir/f'fold_{k}'/'model.pth'))
         save_atomic(dest/f'fold_{k}'/'preds.parquet', lambda p: preds.to_parquet(p, index=False))
         save_json(m | dict(files=file_record(dest/f'fold_{k}', ['preds.parquet'])), dest/f'fold_{k}'/'metrics.json')
