@@ -38,7 +38,7 @@ def letterbox_rect(w, h, sz):
     return (sz - nw) // 2, (sz - nh) // 2, nw, nh
 
 PAD = (124, 116, 104)   # ImageNet's mean colour: ~0 once normalised, like a CNN's own zero padding. Black bars are an input of their own
-# (about −2 per channel) to which a model may answer anything: on the demo's data they moved 2A Test 1's letterbox AUC by +0.01 where grey ones moved it by −0.53
+# (about −2 per channel) a model may answer anything to: on the demo, 2A Test 1's letterbox Δ was −0.04 (p 0.53) with black bars, −0.54 with grey (benchmarks/letterbox_pad.py)
 
 def letterbox(img, sz, fill=PAD):
     "Resize `img` to fit `sz` keeping its aspect ratio, padding to a square with `fill` (grey: `PAD`)."
