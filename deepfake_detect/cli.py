@@ -479,10 +479,11 @@ def parser():
     s.add_argument('--kind', choices=('dff', 'cartoon'), default='dff')
     s.add_argument('--n', type=at_least(1), help='dff: identities (4 images each; default 100); cartoon: training images per character (default 60)')
     s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--shortcuts', default='', help='dff only: comma-separated shortcuts to plant: aspect, color, format, facemiss')
+    s.add_argument('--shortcuts', default='', help='dff only: comma-separated shortcuts to plant: aspect, color, format, facemiss, artefact:<fake source>')
     s.add_argument('--pairing', choices=('pairs', 'chain'), default='pairs', help="dff only: mutual pairs (DFF), or a chain A-B, B-C, ... (face-swap sets)")
     s.add_argument('--cues', choices=('dff', 'strong'), default='dff', help="dff only: how strong the planted cues are: dff (portraits 0.6-0.8 wide, fingerprint amplitude 14 over 6 cells) "
-                   "or strong (the demo's: portraits 0.42-0.55 wide, fingerprint amplitude 28 over 3 cells)")
+                   "or strong (the demo's: portraits 0.35-0.45 wide on even backgrounds; under aspect only inpainting and text2img are "
+                   "square, insight keeps its target photo's frame; an artefact:<source> fingerprint of amplitude 40 over 3 cells)")
     s.add_argument('--hard', action='store_true', help='cartoon only: the hard set: 8 characters sharing one palette of parts, anomalies = new '
                    'combinations of the same parts (200 training and 20 test images per character, 40 anomalies by default)')
     s.set_defaults(fn=cmd_synth)

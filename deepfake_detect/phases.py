@@ -491,6 +491,7 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
                        '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
     finally: board.close()
     study['seconds'] = round(time.time() - t0, 1)
+    study['last_run'] = dict(phases=list(phases), seconds=study['seconds'], trained_folds=sum(study['phases'][p]['trained_folds'] for p in phases if p in study['phases']))
     study['unique_configs'] = len({p.name for p in (out/'runs').iterdir() if p.is_dir()}) if (out/'runs').exists() else 0
     study.pop('failed', None)
     save_study(study, sf)

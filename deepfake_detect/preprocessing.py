@@ -37,8 +37,9 @@ def letterbox_rect(w, h, sz):
     nw, nh = max(1, round(w * r)), max(1, round(h * r))
     return (sz - nw) // 2, (sz - nh) // 2, nw, nh
 
-PAD = (124, 116, 104)   # ImageNet's mean colour: ~0 once normalised, like a CNN's own zero padding. Black bars are an input of their own
-# (about −2 per channel) a model may answer anything to: on the demo, 2A Test 1's letterbox Δ was −0.04 (p 0.53) with black bars, −0.54 with grey (benchmarks/letterbox_pad.py)
+PAD = (124, 116, 104)   # ImageNet's mean colour: ~0 once ImageNet-normalised (black: about −2 per channel). No colour is neutral to every model:
+# on the demo's checkpoints 2A Test 1's letterbox Δ is −0.04 (p 0.53) with black bars and −0.54 with grey ones (benchmarks/letterbox_pad.py), which
+# is why Test 1 also asks the centre crop, which has no bars, before it names the geometry
 
 def letterbox(img, sz, fill=PAD):
     "Resize `img` to fit `sz` keeping its aspect ratio, padding to a square with `fill` (grey: `PAD`)."

@@ -6,7 +6,7 @@ Docs: https://deepfake-detect.github.io/deepfake_detect/report.html.md"""
 
 # %% ../nbs/09_report.ipynb #0851f8b1
 from __future__ import annotations
-import hashlib, html as _html, json, multiprocessing, os, re, time
+import hashlib, html as _html, importlib, json, multiprocessing, os, re, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import nbformat
@@ -93,8 +93,10 @@ def make_reports(results, out=None, timeout=600, progress=False):
     out = Path(out) if out else Path(results)/'report'
     jobs = [(reports_dir()/REPORTS[name][0], d, out/f'{name}.html', timeout) for name, d in found.items()]
     # two pages at a time: a page is mostly a kernel starting and importing torch, one core's work (8 pages: 68 s one by one on 2 cores)
+    fn = importlib.import_module('deepfake_detect.report').render   # by its module's name: a spawned worker cannot load a notebook's __main__
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context('spawn')) as ex:
-        pages = list(tqdm(ex.map(render, *zip(*jobs)), total=len(jobs), desc='report pages', disable=not progress, leave=False))
+        try: pages = list(tqdm(ex.map(fn, *zip(*jobs)), total=len(jobs), desc='report pages', disable=not progress, leave=False))
+        except BaseException: ex.shutdown(cancel_futures=True); raise   # a page failed (or Ctrl-C): the queued ones are not started
     return [write_index(results, pages, out/'index.html')] + pages
 
 # %% ../nbs/09_report.ipynb #0d89faca
@@ -131,8 +133,8 @@ def index_html(results, pages):
         h.append(f"<p>Data: <code>{_html.escape(str(st.get('data')))}</code>; preset: <b>{_html.escape(str(st.get('preset') or 'none'))}</b>"
                  + (f" (the plan's sizes mapped: {', '.join(f'{k} px → {v} px' for k, v in sm.items())})" if sm else '')
                  + f"; {st.get('unique_configs', '?')} distinct experiment configurations, {sum(p.get('trained_folds', 0) + p.get('reused_folds', 0) for p in st.get('phases', {}).values())} fold results"
-                 + f"; the last run took {st.get('seconds', 0) / 60:.1f} min and trained {sum(p.get('trained_folds', 0) for p in st.get('phases', {}).values())} of them "
-                 "(the others were reused).</p>")   # a re-run that reuses everything takes seconds: say so, not 'study time'
+                 + (f"; the last run ({len(lr['phases'])} phases) took {lr['seconds'] / 60:.1f} min and trained {lr['trained_folds']} folds, "
+                    "reusing the others.</p>" if (lr := st.get('last_run')) else ".</p>"))   # a re-run that reuses everything takes seconds: say so, not 'study time'
 
         s = shortcut_summary(tabs, load_audit(res))
         synth = Path(str(st.get('data')))/'synth.json'   # a synthetic dataset knows what was planted in it

@@ -213,10 +213,12 @@ def _partners(n, rng, pairing):
     return partner
 
 # `square`: the fake sources rendered square under 'aspect' (the generators' 256² output); the others keep their photo's frame
-# `even`: a portrait's background and face placed so that its centre square looks like a square photo (nothing but the geometry tells them apart)
+# `even`: a portrait's discs as many per area, and its face placed where a square photo has it, so that its centre square looks like a square photo
+# (but for the background's colour ramp, which still spans the whole portrait)
 CUES = {'dff': dict(ratio=(.6, .8), amp=14., cells=6, square=DFF_SOURCES[1:], even=False),   # DFF-like: IMDB-WIKI's portraits, every generator square, a faint fingerprint
         'strong': dict(ratio=(.35, .45), amp=40., cells=3, square=('inpainting', 'text2img'), even=True)}   # the demo's: narrower portraits; the face swap keeps
-# its target photo's frame, so insight differs from the reals by its (coarser, stronger) fingerprint only, and the other two by their geometry only
+# its target photo's frame, so what sets insight apart is its (coarser, stronger) fingerprint and the other two their geometry, beside the generated
+# look every fake has (`generated_look`), which the demo's 32–48 px views mostly erase
 
 def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True, cues='dff'):
     "Write a synthetic DFF-layout dataset of `n` identities (4·`n` images) to `dest`, its planted cues as strong as `CUES[cues]`; return its path."
