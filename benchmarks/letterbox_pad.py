@@ -22,7 +22,7 @@ std = fold_rows(exp)
 rec = dict(results=str(a.out), standard_auc=round(float(std.val_auc.mean()), 3), arms={})
 for name, fill in (('grey (PAD)', pp.PAD), ('black', (0, 0, 0))):
     pp.VIEWS['letterbox'], pp.VIEWS['bars'] = partial(pp.letterbox, fill=fill), partial(pp.bars, fill=fill)
-    pp.PAD = phases.PAD = fill   # the cache key and the re-evaluations' record follow the colour
+    pp.PAD = fill   # the cache key and the re-evaluations' record follow the colour (view_pad)
     for v in ('letterbox', 'bars'):
         d = phases.reeval(exp, cfg, data_dir, tmp/name.split()[0], v)
         r = fold_rows(d)

@@ -273,9 +273,9 @@ def config_id(cfg, n=12):
     if flat.get('pretrained') is not None:   # the weights' identity (hub id, or the file's hash), not the key's text; SimpleCNN's: none
         from deepfake_detect.models import weights_id
         flat['pretrained'] = weights_id(cfg.get('arch', 'simplecnn'), cfg['pretrained'])
-    if flat.get('view') == 'letterbox':   # what the bars are drawn with is part of the images trained on
-        from deepfake_detect.preprocessing import PAD
-        flat['pad'] = list(PAD)
+    if flat.get('view') == 'letterbox':   # what the bars are drawn with is part of the images trained on (imported here: preprocessing loads torch)
+        from deepfake_detect.preprocessing import view_pad
+        flat['pad'] = view_pad('letterbox')
     return hashlib.sha256(json.dumps(flat, sort_keys=True, separators=(',', ':')).encode()).hexdigest()[:n]
 
 # %% ../nbs/00_config.ipynb #b4145c4a

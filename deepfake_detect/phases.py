@@ -13,7 +13,7 @@ from .config import *
 from .stats import mean_ci, corrected_ttest, delong, delta_auc_ci, auc_ci, holm, tost
 from .conclusions import MARGIN, letterbox_shortcut
 from .data import load_index
-from .preprocessing import build_cache, PAD
+from .preprocessing import build_cache, view_pad
 from .models import create_model, n_params, ensure_weights
 from . import gradcam
 from .predict import export_final, write_card
@@ -145,7 +145,7 @@ def rows_table(plan, cfgs, dirs):
 def reeval(exp_dir, cfg, data_dir, out, view='letterbox', bar=None, progress=False):
     "Evaluate every fold checkpoint of `exp_dir` again with its images in `view` (no training), into `exp_dir/<view>/fold_k`."
     exp_dir, dest = Path(exp_dir), Path(exp_dir)/view
-    pad = list(PAD) if view in ('letterbox', 'bars') else None   # what the bars were drawn with: another colour is another evaluation
+    pad = view_pad(view)   # what the bars were drawn with: another colour is another evaluation
     todo = [k for k in range(cfg['n_folds']) if not fold_done(dest/f'fold_{k}') or json.loads((dest/f'fold_{k}'/'metrics.json').read_text()).get('pad') != pad]
     if not todo: return dest
     data = exp_data(exp_dir)

@@ -15,9 +15,9 @@ from .config import save_atomic, save_json, pmap, known_warnings, log
 from .data import read_image, ImageReadError
 
 # %% auto #0
-__all__ = ['PAD', 'VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'letterbox', 'bars', 'face_crop',
-           'detect_faces', 'files_key', 'face_boxes', 'view_image', 'build_cache', 'face_stats', 'fallback_test',
-           'get_transforms', 'real_stats', 'apply_tfms']
+__all__ = ['PAD', 'VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'view_pad', 'letterbox', 'bars',
+           'face_crop', 'detect_faces', 'files_key', 'face_boxes', 'view_image', 'build_cache', 'face_stats',
+           'fallback_test', 'get_transforms', 'real_stats', 'apply_tfms']
 
 # %% ../nbs/02_preprocessing.ipynb #fd1a8484
 def squish(img, sz):
@@ -40,6 +40,10 @@ def letterbox_rect(w, h, sz):
 PAD = (124, 116, 104)   # ImageNet's mean colour: ~0 once ImageNet-normalised (black: about −2 per channel). No colour is neutral to every model:
 # on the demo's checkpoints 2A Test 1's letterbox Δ is −0.04 (p 0.53) with black bars and −0.54 with grey ones (benchmarks/letterbox_pad.py), which
 # is why Test 1 also asks the centre crop, which has no bars, before it names the geometry
+
+def view_pad(view):
+    "The bar colour `view` draws (`letterbox`, `bars`: `PAD`, as a list), else None: part of what an image in that view is."
+    return list(PAD) if view in ('letterbox', 'bars') else None
 
 def letterbox(img, sz, fill=PAD):
     "Resize `img` to fit `sz` keeping its aspect ratio, padding to a square with `fill` (grey: `PAD`)."
@@ -119,7 +123,7 @@ def _render(item, sz, view, margin):
 def build_cache(df, root, sz, view='squish', cache_dir='runs/cache', margin=0.3, n_workers=2, progress=True):
     "uint8 array `(len(df), sz, sz, 3)` of `df`'s images in `view`, built once and memory-mapped; plus face stats."
     root, cache_dir = Path(root), Path(cache_dir)
-    key = files_key(df, root, sz, view, margin if view == 'face' else None, *([PAD] if view in ('letterbox', 'bars') else []))   # a new bar colour: new arrays
+    key = files_key(df, root, sz, view, margin if view == 'face' else None, *([pad] if (pad := view_pad(view)) else []))   # a new bar colour: new arrays
     f = cache_dir/f'{view}_{sz}_{key}.npy'
     boxes = face_boxes(df, root, cache_dir, progress) if view == 'face' else None
     if not f.exists():
