@@ -385,10 +385,14 @@ def cmd_anomaly_unseen(a):
 
 def cmd_report(a):
     "Render the report notebooks that a results folder has results for, as self-contained HTML."
-    from deepfake_detect.report import make_reports
+    from deepfake_detect.report import make_reports, check_site
     paths = make_reports(a.results, a.out, progress=True)
     print(f'report: {paths[0]}  (open this: the summary, linking every page)')
     for p in paths[1:]: print(f'  page: {p}')
+    site = Path(a.out)/'site' if a.out else Path(a.results)/'site'
+    bad = check_site(site)
+    print(f'site: {site}  (a Quarto project: `quarto render {site}` builds it, `quarto publish gh-pages {site}` publishes it)'
+          + (''.join(f'\n  incomplete: {b}' for b in bad)))
     return paths
 
 # %% ../nbs/08_cli.ipynb #71f76a79

@@ -14,7 +14,7 @@ import numpy as np
 # %% auto #0
 __all__ = ['SCHEMA', 'OPAQUE', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'spreadsheet_safe', 'file_hash',
            'file_lock', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate', 'config_dir',
-           'read_json', 'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve', 'parse_sets',
+           'read_json', 'shown', 'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve', 'parse_sets',
            'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file',
            'known_warnings']
 
@@ -185,6 +185,13 @@ def read_json(path):
     if not path.exists(): raise ConfigError(f'config file not found: {path}')
     try: return json.loads(path.read_text())
     except json.JSONDecodeError as e: raise ConfigError(f'{path}: invalid JSON: {e}') from None
+
+# %% ../nbs/00_config.ipynb #a98c7425
+def shown(p):
+    "`p` as a page or a message names it: relative to the working folder when inside it (a published page names no folder of this machine), else as it is."
+    try: r = os.path.relpath(p)
+    except ValueError: return Path(p)   # another drive (Windows)
+    return Path(p) if r == '..' or r.startswith('..' + os.sep) else Path(r)
 
 # %% ../nbs/00_config.ipynb #8c35d346
 def _named(kind, name):

@@ -10,7 +10,7 @@ import json, math, os, warnings, base64, io, html
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, UnidentifiedImageError
-from .config import ConfigError, save_atomic, save_json, pmap, log
+from .config import ConfigError, save_atomic, save_json, pmap, log, shown
 from .stats import auc_ci
 
 # %% auto #0
@@ -447,7 +447,7 @@ def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=Non
         save_atomic(out_dir/'cut_chains_dropped.csv', lambda p: dropped.to_csv(p, index=False))
         summary['cut_chains'] = dict(dropped=len(dropped), by_source=dropped.source.value_counts().to_dict())
     save_json(summary, out_dir/'audit.json')
-    parts = [f"<h1>Dataset audit</h1><p>Root: <code>{html.escape(str(df.attrs.get('root', '')))}</code> &middot; "
+    parts = [f"<h1>Dataset audit</h1><p>Root: <code>{html.escape(str(shown(df.attrs.get('root', ''))))}</code> &middot; "
              f"{summary['files']} files, {summary['ok']} readable, {summary['broken']} unreadable, {summary['groups']} groups.</p>",
              f"<h2>Metadata-only shortcut probe</h2><p><b>{html.escape(probe_verdict(pr))}</b>. "
              f"Models: {', '.join(f'{k} {v:.3f}' for k, v in pr['models'].items()) or 'none'}.</p>",

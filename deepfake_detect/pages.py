@@ -13,18 +13,18 @@ import numpy as np, pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-from .config import read_json, OKABE_ITO
+from .config import read_json, shown, OKABE_ITO
 from .stats import mean_ci
 from .conclusions import pval, peq
 
 # %% auto #0
-__all__ = ['PHASE_ARG', 'NEED', 'STYLE', 'results_dir', 'study_info', 'study_cmd', 'notice', 'say', 'guard', 'load_table',
-           'load_tables', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table', 'pub_style', 'save_fig',
-           'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas', 'load_index',
-           'data_root', 'load_splits', 'split_check', 'augmented', 'phase_section', 'explained', 'gradcam_section',
-           'OKABE_ITO']
+__all__ = ['PHASE_ARG', 'NEED', 'DEMO', 'STYLE', 'checkout', 'results_dir', 'study_info', 'study_cmd', 'notice', 'say', 'guard',
+           'load_table', 'load_tables', 'exp_dirs', 'fold_metrics', 'source_auc_ci', 'ci_text', 'show_table',
+           'pub_style', 'save_fig', 'plot_source_auc', 'plot_history', 'pooled_preds', 'plot_confusion', 'plot_deltas',
+           'load_index', 'data_root', 'load_splits', 'split_check', 'augmented', 'phase_section', 'explained',
+           'gradcam_section', 'OKABE_ITO']
 
-# %% ../nbs/09a_pages.ipynb #f6d9fa3e
+# %% ../nbs/09a_pages.ipynb #83125a64
 PHASE_ARG = {'phase1': '1', 'phase2a_letterbox': '2a_letterbox', 'phase2a_norm': '2a_norm', 'phase2a_holdout': '2a_holdout',
              'phase2b': '2b', 'phase2c': '2c', 'phase2d': '2d', 'phase2e': '2e', 'phase3': '3', 'phase4a': '4a', 'phase4b': '4b'}
 
@@ -40,36 +40,54 @@ NEED |= {p: ['Model', 'Δ', 'ci_low', 'ci_high', 'p', 'p_holm', 'p_eq', 'var_a',
 NEED['phase2a_norm'] = NEED['phase2a_norm'] + ['p_eq', 'Δ_gap']
 NEED['phase3'] = NEED['phase3'] + ['p_eq', 'Δ_gap']
 
-def results_dir(default='runs/study'):
-    "The results folder the page reads: `DFD_RESULTS`, else `default`."
-    return Path(os.environ.get('DFD_RESULTS') or default)
 
+# %% ../nbs/09a_pages.ipynb #fc91c0f6
+DEMO = Path('runs')/'demo'   # where `dfd demo` writes, in the checkout
+
+def checkout(start=None):
+    "The source checkout holding `start` (default: the working folder): the nearest folder above it with `pyproject.toml` and `nbs/report/`, or None."
+    here = Path(start or Path.cwd()).resolve()
+    return next((d for d in (here, *here.parents) if (d/'pyproject.toml').exists() and (d/'nbs'/'report').is_dir()), None)
+
+# %% ../nbs/09a_pages.ipynb #068c7ce7
+def results_dir(results=None, page=None):
+    "The folder a page reads: its `results` parameter, else `$DFD_RESULTS` (set by `dfd report`), else the checkout's `runs/demo`; for `page`, its own subfolder there if it has one (the demo's `anomaly/`)."
+    res = results or os.environ.get('DFD_RESULTS')
+    res = Path(res) if res else shown((checkout() or Path.cwd())/DEMO)   # opened in Jupyter with no parameter: the demo's results
+    return res/page if page and (res/page).is_dir() else res
+
+# %% ../nbs/09a_pages.ipynb #b57591b6
 def study_info(res):
     "`study.json` of `res` (data, preset, phases run), or {} if there is none."
     f = Path(res)/'study.json'
     return read_json(f) if f.exists() else {}
 
+# %% ../nbs/09a_pages.ipynb #a103bacd
 def study_cmd(res, phase=None):
     "The `dfd study` command that fills `phase` (or the whole study) in `res`."
-    data = study_info(res).get('data', 'DATA_DIR')
-    preset = study_info(res).get('preset')
-    return (f'dfd study --data {data} --out {res}' + (f' --preset {preset}' if preset else '')
+    info = study_info(res)
+    data, preset = shown(info['data']) if 'data' in info else 'DATA_DIR', info.get('preset')
+    return (f'dfd study --data {data} --out {shown(res)}' + (f' --preset {preset}' if preset else '')
             + (f' --phases {PHASE_ARG[phase]}' if phase else ''))
 
+# %% ../nbs/09a_pages.ipynb #908f0461
 def notice(msg):
     "Say in the page what is not shown and why."
     display(Markdown(f'> ⚠️ **Not shown.** {msg}'))
 
+# %% ../nbs/09a_pages.ipynb #2a92d6e8
 def say(lines, title=None):
     "Display sentences (a list of Markdown strings) as a bulleted list."
     display(Markdown((f'**{title}**\n\n' if title else '') + '\n'.join(f'- {l}' for l in lines)))
 
+# %% ../nbs/09a_pages.ipynb #1bbe1cc3
 @contextmanager
 def guard(what):
-    "Run a page section; if it fails, say so in the page (with the error) instead of a traceback."
+    "Run a page section; if it fails, say so in the page (with the error); the traceback too, unless rendered by `dfd report`."
     try: yield
     except Exception as e:
         plt.close('all')
+        if not os.environ.get('DFD_REPORT'): traceback.print_exc()
         notice(f'{what} could not be drawn from these results ({type(e).__name__}: {e}). '
                'The rest of the page is unaffected; re-running the study with this version refreshes the results.')
 

@@ -17,3 +17,27 @@ def synth_aspect(tmp_path_factory):
     d = tmp_path_factory.mktemp('synth')/'dff'
     dfd('synth', d, '--n', 40, '--shortcuts', 'aspect')
     return d
+
+def jupyter_checkout(tmp, results):
+    "A checkout as a newcomer has it after `dfd demo`: pyproject.toml, nbs/report/, and the demo's results in runs/demo (here: `results`)."
+    import shutil
+    co = Path(tmp)/'checkout'
+    (co/'nbs').mkdir(parents=True)
+    shutil.copy(ROOT/'pyproject.toml', co)
+    shutil.copytree(ROOT/'nbs'/'report', co/'nbs'/'report')
+    (co/'runs').mkdir()
+    (co/'runs'/'demo').symlink_to(Path(results).resolve(), target_is_directory=True)
+    return co
+
+def run_jupyter(nb_path):
+    "Execute `nb_path` as Jupyter's Run all does: in the notebook's folder, with no DFD_ variable set; return the executed notebook."
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(nb_path, as_version=4)
+    env = {k: v for k, v in os.environ.items() if not k.startswith('DFD_') and k != 'MPLBACKEND'}
+    NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(Path(nb_path).parent)}}).execute(env=env)
+    return nb
+
+def md_outputs(nb):
+    "Every Markdown output of `nb`, in order: the sentences a page shows."
+    return [o['data']['text/markdown'] for c in nb.cells if c.cell_type == 'code' for o in c.outputs if 'text/markdown' in o.get('data', {})]

@@ -2,7 +2,8 @@
 import json, os, shutil, signal, subprocess, time
 from pathlib import Path
 import pandas as pd, pytest
-from conftest import dfd, DFD, ROOT
+import nbformat
+from conftest import jupyter_checkout, run_jupyter, md_outputs, dfd, DFD, ROOT
 
 SETS = ['--set', 'arch=simplecnn', 'size=32', 'epochs=6', 'batch_size=16']
 FIGURES = ['training_history.png', 'logit_distributions.png', 'roc_curves.png', 'sample_predictions_anomaly_focus.png', 'sample_predictions_mixed.png']
@@ -82,6 +83,11 @@ def test_report_renders_from_results(trained, cartoon, tmp_path):
     assert html.count('data:image/png;base64') >= 5                            # every figure embedded
     assert 'Traceback' not in html and 'src="http' not in html                  # ran cleanly; opens offline
     assert 'WARNING' not in r.stdout + r.stderr and (tmp_path/'anomaly.kernel.log').exists()   # kernel chatter kept aside
+    from deepfake_detect.report import check_site
+    assert check_site(tmp_path/'site') == []                                      # the Quarto project, complete
+    nb = run_jupyter(jupyter_checkout(tmp_path/'jup', out)/'nbs'/'report'/'anomaly.ipynb')   # opened in Jupyter: runs/demo/anomaly, no DFD_ variable
+    got = [m.replace(str(tmp_path/'jup'/'checkout'/'runs'/'demo'), str(out)) for m in md_outputs(nb)]
+    assert got == md_outputs(nbformat.read(tmp_path/'site'/'anomaly.ipynb', as_version=4)) and 'Best validation accuracy' in ''.join(got)
 
 def test_killed_training_resumes_to_the_same_history(trained, cartoon, tmp_path):
     out, _ = trained

@@ -1,8 +1,8 @@
 "The study report (`dfd report`): seven pages and an index from a tiny study, with a phase missing, a fold missing and an outdated table."
 import json, re, shutil
 import pandas as pd
-import pytest
-from conftest import dfd
+import pytest, yaml
+from conftest import dfd, jupyter_checkout, run_jupyter, md_outputs
 
 SMALL = ['--preset', 'demo', '--set', 'n_folds=2', 'epochs=1', 'batch_size=16']
 PAGES = ['01_eda', '02_preprocessing', '03_phase1_analysis', '04_phase2_analysis', '05_phase3_analysis', '06_phase4_analysis', '07_gradcam_deep_dive']
@@ -15,7 +15,7 @@ def report(tmp_path_factory):
     out = d/'out'
     pd.DataFrame({'phase': ['phase2b'], 'Model': ['SimpleCNN']}).to_csv(out/'tables'/'phase2b.csv', index=False)   # from an "older version"
     (out/'phase1'/'resnet18'/'fold_1'/'metrics.json').unlink()                                                  # a fold that did not finish
-    r = dfd('report', out)
+    r = dfd('report', 'out', cwd=d)                                                                          # as a user types it: pages name `out/…`, no path of this machine
     return out, r, {p: (out/'report'/f'{p}.html').read_text() for p in PAGES}
 
 def test_index_and_every_page_written(report):
@@ -101,3 +101,37 @@ def test_index_lists_the_shortcut_family(report):
     assert 'Shortcuts (one family of tests, Holm over all of them)' in idx
     assert 'geometry (aspect ratio)' in idx and 'audit probe' not in idx                 # the test named by what it looks for
     assert 'not run: <code>dfd audit</code>' in idx or 'metadata alone' in idx
+
+def test_site_is_complete_and_relocatable(report):
+    out, _, _ = report
+    from deepfake_detect.report import check_site
+    site = out/'site'
+    assert check_site(site) == []                                                         # every listed page there, executed, with outputs
+    cfg = yaml.safe_load((site/'_quarto.yml').read_text())
+    assert cfg['project']['render'] == ['index.ipynb'] + [f'{p}.ipynb' for p in PAGES]   # the YAML names them, index first
+    assert cfg['website']['sidebar']['contents'][:2] == ['index.ipynb', '01_eda.ipynb'] and cfg['execute']['enabled'] is False
+    for f in site.rglob('*'):
+        if f.suffix in ('.ipynb', '.yml', '.html'): assert str(out.parent) not in f.read_text(), f   # no path of this machine
+    assert (site/'figures'/'eda_resolution.svg').exists()
+    import nbformat
+    nb = nbformat.read(site/'03_phase1_analysis.ipynb', as_version=4)
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    assert all(c.source.startswith('#| echo: false') for c in code) and sum(len(c.outputs) for c in code) >= 5
+
+def test_report_notebooks_run_in_jupyter(report, tmp_path):
+    "Each page, opened from nbs/report/ of a checkout whose runs/demo holds the results, with no DFD_ variable: Run all gives the page dfd report rendered."
+    out, _, _ = report
+    dfd('report', 'out', cwd=out.parent)        # test_dfd_explain_command re-explained phase1/simplecnn: the pages it changed are rendered again
+    co = jupyter_checkout(tmp_path, out)
+    for p in ['index'] + PAGES:
+        nb = run_jupyter(co/'nbs'/'report'/f'{p}.ipynb')
+        first = next(c for c in nb.cells if c.cell_type == 'code')
+        assert first.metadata.get('tags') == ['parameters'] and first.source.startswith('results = None'), p   # papermill's and Quarto's parameters cell
+        got = [m.replace(str(co/'runs'/'demo'), 'out').replace(str(out.parent/'data'), 'data') for m in md_outputs(nb)]
+        want = md_outputs(nbformat_read(out/'site'/f'{p}.ipynb'))
+        assert got == want, p
+        assert not any('Traceback' in o.get('text', '') for c in nb.cells if c.cell_type == 'code' for o in c.outputs), p
+
+def nbformat_read(f):
+    import nbformat
+    return nbformat.read(f, as_version=4)
