@@ -34,29 +34,33 @@ __all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'GUIDE
            'max_logit', 'entropy', 'energy', 'Mahalanobis', 'KNN', 'LibDetector', 'gen', 'ood_metrics',
            'threshold_rates', 'anomaly_config', 'anomaly_index', 'check_dataset', 'EpochState', 'lr_at', 'Schedule',
            'train_classifier', 'logits_features', 'plot_history', 'anomaly_train', 'last_layer', 'all_scores',
-           'fit_detectors', 'score_report', 'stats_table', 'metrics_table', 'find_selection', 'plot_distributions',
-           'plot_roc', 'sample_sheet', 'anomaly_score', 'seed_dirs', 'train_seeds', 'seed_summary', 'select_detector',
-           'unseen_generators']
+           'fit_detectors', 'detector_scores', 'score_report', 'stats_table', 'metrics_table', 'find_selection',
+           'plot_distributions', 'plot_roc', 'sample_sheet', 'score_summary', 'score_figures', 'anomaly_score',
+           'seed_dirs', 'train_seeds', 'seed_summary', 'select_detector', 'unseen_generators']
 
 # %% ../nbs/07_anomaly.ipynb #fdb38c4d
 def _logits(x):
     "`x` (array or tensor, N×C) as a float64 tensor."
     return (x if torch.is_tensor(x) else torch.as_tensor(np.asarray(x))).detach().cpu().double()
 
+# %% ../nbs/07_anomaly.ipynb #c7378fe2
 def max_softmax(logits):
     "−max softmax probability: a confident prediction is normal."
     return (-_logits(logits).log_softmax(1).max(1).values.exp()).numpy()
 
+# %% ../nbs/07_anomaly.ipynb #c4228212
 def max_logit(logits):
     "−max logit: the raw evidence for the winning class."
     return (-_logits(logits).max(1).values).numpy()
 
+# %% ../nbs/07_anomaly.ipynb #7950b5d7
 def entropy(logits):
     "Entropy of the softmax distribution, in nats, in [0, log C]."
     lp = _logits(logits).log_softmax(1)
     p = lp.exp()
     return (-torch.where(p > 0, p * lp, torch.zeros_like(lp)).sum(1)).numpy()
 
+# %% ../nbs/07_anomaly.ipynb #951c59ac
 def energy(logits, t=1.):
     "Energy −T·logsumexp(logits/T): low total evidence is anomalous."
     return (-t * torch.logsumexp(_logits(logits) / t, 1)).numpy()
@@ -77,10 +81,12 @@ class Mahalanobis:
         z = np.asarray(z, np.float64)
         return np.min([self.cov.mahalanobis(z - m) for m in self.mu], axis=0)
 
+# %% ../nbs/07_anomaly.ipynb #cd837de0
 def _unit(z):
     z = np.asarray(z, np.float64)
     return z / np.clip(np.linalg.norm(z, axis=1, keepdims=True), 1e-12, None)
 
+# %% ../nbs/07_anomaly.ipynb #17bf1520
 class KNN:
     "Distance from unit-length features to the `k`-th nearest unit-length training feature."
     def __init__(self, k=10): self.k = k
@@ -94,6 +100,7 @@ FEATURE_SCORES = {'mahalanobis': Mahalanobis, 'knn': KNN}
 # %% ../nbs/07_anomaly.ipynb #00426636
 def _f32(z): return (z.detach() if torch.is_tensor(z) else torch.from_numpy(np.array(z))).float().cpu()   # a copy: pandas hands out read-only arrays
 
+# %% ../nbs/07_anomaly.ipynb #6cfc0222
 class LibDetector:
     "pytorch-ood detector `name` (vim, react, ash, rmd) on penultimate features, with the last layer `w` (C×D), `b`; higher = anomalous."
     def __init__(self, name, w, b):
@@ -114,6 +121,7 @@ class LibDetector:
         s = self.det.predict_feature_maps(z[..., None, None]) if self.maps else self.det.predict_features(z)
         return s.double().numpy()
 
+# %% ../nbs/07_anomaly.ipynb #2a3daaa6
 def gen(logits, gamma=0.1):
     "Generalized entropy (GEN) of the softmax, pytorch-ood's implementation: uncertain is anomalous."
     return GEN.score(_logits(logits).float(), gamma).double().numpy()
@@ -129,6 +137,7 @@ def ood_metrics(score, is_anom, tpr=.95):
     return dict(auroc=float(roc_auc_score(y, s)), aupr_in=float(auc(ri, pi)), aupr_out=float(auc(r, p)),
                 fpr95tpr=float(fpr[np.searchsorted(tp, tpr)]))
 
+# %% ../nbs/07_anomaly.ipynb #bf8a3a0f
 def threshold_rates(ref, score, is_anom, q=95):
     "Threshold at the `q`th percentile of `ref` (held-out normal scores); the test images it flags."
     t = float(np.percentile(np.asarray(ref, np.float64), q))
@@ -142,10 +151,12 @@ TRAIN_DIR = 'simpsons_dataset'
 def _files(d):
     return [p for p in sorted(Path(d).rglob('*')) if p.is_file() and not p.name.startswith('.')] if Path(d).is_dir() else []
 
+# %% ../nbs/07_anomaly.ipynb #62589798
 def _class_of(stem, classes):
     hits = [c for c in classes if stem.lower().startswith(c.lower())]
     return max(hits, key=len) if hits else None
 
+# %% ../nbs/07_anomaly.ipynb #20ed5510
 def anomaly_config(overrides=None, preset=None):
     "The resolved anomaly config: shared.json < `configs/anomaly.json` < `preset` < its `presets.<preset>` there < `overrides`."
     d = read_json(config_dir()/'anomaly.json')
@@ -155,6 +166,7 @@ def anomaly_config(overrides=None, preset=None):
         raise ConfigError(f"unknown preset {preset!r}: neither configs/presets/{preset}.json nor presets.{preset} in configs/anomaly.json")
     return resolve({k: v for k, v in d.items() if k != 'presets'}, {**own, **(overrides or {})}, preset=generic)
 
+# %% ../nbs/07_anomaly.ipynb #1540cfb7
 def anomaly_index(root, n_workers=2, progress=True, cache_dir=None):
     "`(df, classes)`: one row per file of the guide's layout (path, part, cls, ok, error, mode, width, height); probed once per file set when `cache_dir` is given."
     root = Path(root)
@@ -173,6 +185,7 @@ def anomaly_index(root, n_workers=2, progress=True, cache_dir=None):
     if f: save_atomic(f, lambda p: df.to_parquet(p, index=False))
     return df, classes
 
+# %% ../nbs/07_anomaly.ipynb #87fd41d0
 def check_dataset(df, classes, min_per_class=10):
     "Counts per class and part, and every problem found (unreadable files, empty or tiny classes, a missing test part)."
     ok = df[df.ok]
@@ -193,6 +206,7 @@ def _plain(o):
     if isinstance(o, (list, tuple, L)): return [_plain(v) for v in o]
     return o
 
+# %% ../nbs/07_anomaly.ipynb #9c98d405
 class EpochState(Callback):
     "Seed each epoch, track train/valid loss and accuracy, keep the best weights (by valid accuracy), checkpoint every epoch."
     order = 60
@@ -219,6 +233,7 @@ class EpochState(Callback):
                      spent=float(self.spent()) if hasattr(self, 'spent') else 0.)
         save_atomic(self.work/'last.pth', lambda p: torch.save(state, p))
 
+# %% ../nbs/07_anomaly.ipynb #7fbc60e2
 def lr_at(cfg, pos):
     "Learning rate at training progress `pos` ∈ [0, 1] under `cfg['scheduler']`: constant, cosine annealing (period T_max of `epochs`), or one-cycle."
     lr, sch = cfg['optimizer']['lr'], cfg['scheduler']
@@ -228,6 +243,7 @@ def lr_at(cfg, pos):
     T = cfg['epochs'] if cfg.get('budget_s') else sch['T_max']   # a time budget: one cosine over the whole budget
     return cosine_sched(lr, T, cfg['epochs'])(pos)
 
+# %% ../nbs/07_anomaly.ipynb #75f2432e
 class Schedule(Callback):
     "Set the learning rate before each batch from the progress: epochs done (`epochs`) or wall-clock time spent (`budget_s`); stop when the budget is spent."
     order = 50
@@ -246,6 +262,7 @@ class Schedule(Callback):
         self.spent = self.elapsed()
         self.tail_s = time.time() - self.tv   # validation and the epoch's checkpoints: what must fit after training stops
 
+# %% ../nbs/07_anomaly.ipynb #7b8eb622
 def train_classifier(arr, train, valid, n_out, cfg, work, progress=True):
     "Train `cfg['arch']` on rows `train` (`row`, `label` = class index) of cache `arr`, for `epochs` or for `budget_s` seconds; `(best model, history, stats)`."
     t_enter = time.time()   # a time budget covers the setup too
@@ -294,6 +311,7 @@ def logits_features(model, arr, rows, stats, bs=64):
     if not logits: return np.zeros((0, head.out_features)), np.zeros((0, head.in_features))
     return torch.cat(logits).double().numpy(), torch.cat(feats).double().numpy()
 
+# %% ../nbs/07_anomaly.ipynb #80fd00ad
 def plot_history(hist, title=''):
     "The guide's training-history figure: loss (left) and accuracy (right), train vs validation."
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
@@ -311,11 +329,13 @@ def _rows(df, classes):
     lab = ok.cls.map({c: i for i, c in enumerate(classes)})
     return ok.assign(row=np.arange(len(ok)), label=lab.fillna(-1).astype(int))
 
+# %% ../nbs/07_anomaly.ipynb #a838b9e2
 def _split(rows, cfg):
     "The guide's stratified train/validation split of `rows` (by `label`), seeded; each part in row order."
     tr, va = train_test_split(rows, test_size=cfg['val_ratio'], stratify=rows.label, random_state=cfg['seed'])
     return tr.sort_index(), va.sort_index()
 
+# %% ../nbs/07_anomaly.ipynb #10440f37
 def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=None):
     "Train the guide's classifier on `data_dir/simpsons_dataset/`; results in `res` (default `out/<study>/`). Returns that folder."
     data_dir, res = Path(data_dir), Path(res or Path(out)/cfg['study'])
@@ -362,18 +382,28 @@ def last_layer(model):
     head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
     return head.weight.detach().cpu(), head.bias.detach().cpu()
 
+# %% ../nbs/07_anomaly.ipynb #2e95a856
 def all_scores(lg, ft, fitted):
     "Every score (columns) of logits `lg` and features `ft`; `fitted`: the feature detectors, fitted."
     d = {k: f(lg) for k, f in (LOGIT_SCORES | {'gen': gen}).items()}
     d |= {k: det(ft) for k, det in fitted.items()}
     return pd.DataFrame(d)[[k for k in SCORE_LABELS if k in d]]
 
+# %% ../nbs/07_anomaly.ipynb #18e79178
 def fit_detectors(ft, y, head=None, k=10):
     "The feature detectors fitted on training features `ft` with class labels `y` (training normals only); with `head` = `last_layer(model)`, pytorch-ood's too."
     out = {'mahalanobis': Mahalanobis().fit(ft, y), 'knn': KNN(k).fit(ft)}
     if head is not None: out |= {n: LibDetector(n, *head).fit(ft, y) for n in ('rmd', 'vim', 'react', 'ash')}
     return out
 
+# %% ../nbs/07_anomaly.ipynb #9281926a
+def detector_scores(model, arr, stats, fit, *parts):
+    "The one scoring step of every workflow here: fit the feature detectors on rows `fit` (their `label`), then every score of each row table in `parts`: `[(scores, logits), ...]`."
+    f = lambda r: logits_features(model, arr, r, stats)
+    fitted = fit_detectors(f(fit)[1], fit.label, last_layer(model))   # normal (training) images only
+    return [(all_scores(lg, ft, fitted), lg) for lg, ft in map(f, parts)]
+
+# %% ../nbs/07_anomaly.ipynb #30faffc3
 def score_report(sc, ref, n_boot=2000, seed=0):
     "Metrics per score column of `sc` (with `is_anom`): `ood_metrics`, the AUROC interval, threshold rates on `ref`."
     out = {}
@@ -383,6 +413,7 @@ def score_report(sc, ref, n_boot=2000, seed=0):
         out[k] = m | dict(auroc_ci=[lo, hi], threshold=threshold_rates(ref[k], sc[k], sc.is_anom))
     return out
 
+# %% ../nbs/07_anomaly.ipynb #874c532f
 def stats_table(sc):
     "Mean and std of every score for normal and anomalous images (the guide's statistics table)."
     g = sc.assign(kind=np.where(sc.is_anom, 'anomaly', 'normal')).groupby('kind')[list(SCORE_LABELS)]
@@ -390,6 +421,7 @@ def stats_table(sc):
     t.columns = [f'{kind} {s}' for s, kind in t.columns]
     return t[['normal mean', 'normal std', 'anomaly mean', 'anomaly std']]
 
+# %% ../nbs/07_anomaly.ipynb #ea0bf2e1
 def metrics_table(metrics):
     "One row per score: AUROC [CI], AUPR-IN/OUT, FPR@95TPR and the held-out-normal threshold's detection rates."
     return pd.DataFrame({k: dict(AUROC=m['auroc'], CI_low=m['auroc_ci'][0], CI_high=m['auroc_ci'][1], AUPR_IN=m['aupr_in'],
@@ -397,6 +429,7 @@ def metrics_table(metrics):
                                  false_alarms=f"{m['threshold']['flagged_normals']}/{m['threshold']['normals']}")
                          for k, m in metrics.items()}).T.loc[[k for k in SCORE_LABELS if k in metrics]]
 
+# %% ../nbs/07_anomaly.ipynb #52ae4ab1
 def find_selection(res):
     "The detector selection that applies to results `res` (in `res/select/` or, for a seed's folder, beside it), or None."
     for d in (Path(res)/'select', Path(res).parent/'select'):
@@ -424,6 +457,7 @@ def plot_distributions(sc):
     fig.suptitle('anomaly scores (higher = more anomalous)'); fig.tight_layout()
     return fig
 
+# %% ../nbs/07_anomaly.ipynb #7c17674e
 def plot_roc(sc, metrics):
     "ROC curves of every score, with AUROC and its bootstrap interval."
     fig, ax = plt.subplots(figsize=(6.5, 6))
@@ -436,6 +470,7 @@ def plot_roc(sc, metrics):
     ax.set_title('ROC: anomalies as the positive class'); ax.legend(fontsize=8, loc='lower right')
     return fig
 
+# %% ../nbs/07_anomaly.ipynb #09487a95
 def sample_sheet(root, sc, title, ncols=5, thumb=128):
     "A grid of images of `sc` with status, predicted class, max probability and entropy."
     n = len(sc)
@@ -450,10 +485,34 @@ def sample_sheet(root, sc, title, ncols=5, thumb=128):
     fig.suptitle(title); fig.tight_layout()
     return fig
 
+# %% ../nbs/07_anomaly.ipynb #094f4fbe
 def _savefig(fig, path):
     save_atomic(path, lambda p: fig.savefig(p, format='png', dpi=100)); plt.close(fig)
 
-# %% ../nbs/07_anomaly.ipynb #1c416756
+# %% ../nbs/07_anomaly.ipynb #dcbaf00c
+def score_summary(tj, sc, metrics, sel, n_boot):
+    "`metrics.json` of a scoring: the test counts, the detector chosen on validation-only evidence (if any), accuracies, the conventions, every score's metrics."
+    known = sc[~sc.is_anom & sc.cls.notna()]
+    return dict(config_id=tj['config_id'], normal=int((~sc.is_anom).sum()), anomaly=int(sc.is_anom.sum()),
+                selected=dict(score=sel['best'], rule=sel['rule'], evidence_auroc=sel['auroc'][sel['best']], held_out=sel['held_out']) if sel else None,
+                valid_acc=tj['best_valid_acc'], test_normal_acc=float((known.pred == known.cls).mean()) if len(known) else None,
+                fpr95tpr_convention='share of normal test images flagged at the first threshold that flags >= 95% of anomalies',
+                threshold_convention='95th percentile of the scores of the held-out (validation) normal images',
+                ci='95% percentile bootstrap, normal and anomalous images resampled separately', n_boot=n_boot, scores=metrics)
+
+# %% ../nbs/07_anomaly.ipynb #27e92902
+def score_figures(res, data_dir, sc, metrics):
+    "The guide's figures of the scored test images `sc` into `res`: score distributions, ROC curves, every anomaly, a mixed sample."
+    res = Path(res)
+    _savefig(plot_distributions(sc), res/'logit_distributions.png')
+    _savefig(plot_roc(sc, metrics), res/'roc_curves.png')
+    anoms = sc[sc.is_anom]
+    _savefig(sample_sheet(data_dir, anoms, f'all {len(anoms)} anomalies'), res/'sample_predictions_anomaly_focus.png')
+    k = min(8, len(anoms), int((~sc.is_anom).sum()))
+    mixed = pd.concat([sc[~sc.is_anom].sample(k, random_state=0), anoms.sample(k, random_state=0)]).sample(frac=1, random_state=0)
+    _savefig(sample_sheet(data_dir, mixed, 'normal and anomalous test images', ncols=4), res/'sample_predictions_mixed.png')
+
+# %% ../nbs/07_anomaly.ipynb #bedb5ddc
 def anomaly_score(res, data_dir, n_boot=2000, n_workers=2, progress=True):
     "Score `test/normal` and `test/anomaly` of `data_dir` with the classifier trained in `res`; write tables and figures."
     res, data_dir = Path(res), Path(data_dir)
@@ -467,34 +526,16 @@ def anomaly_score(res, data_dir, n_boot=2000, n_workers=2, progress=True):
     arr, _ = build_cache(rows, data_dir, cfg['size'], cfg['view'], res.parent/'cache', n_workers=n_workers, progress=progress)
     model = create_model(cfg['arch'], len(classes))
     model.load_state_dict(torch.load(res/'model.pth', map_location='cpu', weights_only=True))
-    st = tuple(tj['norm_stats'])
-    out = {r: logits_features(model, arr, rows[rows.role == r], st) for r in ('train', 'valid')}
     test = rows[rows.part.isin(['normal', 'anomaly'])]
-    lg, ft = logits_features(model, arr, test, st)
-    fitted = fit_detectors(out['train'][1], rows[rows.role == 'train'].label, last_layer(model))   # training normals only
-    sc = pd.concat([test[['path', 'part', 'cls']].reset_index(drop=True).assign(is_anom=lambda d: d.part == 'anomaly'),
-                    all_scores(lg, ft, fitted)], axis=1)
+    (ref, _), (scores, lg) = detector_scores(model, arr, tuple(tj['norm_stats']), rows[rows.role == 'train'], rows[rows.role == 'valid'], test)
+    sc = pd.concat([test[['path', 'part', 'cls']].reset_index(drop=True).assign(is_anom=lambda d: d.part == 'anomaly'), scores], axis=1)
     sc['pred'] = np.array(classes)[lg.argmax(1)]
     sc['prob'] = -sc.max_softmax
-    ref = all_scores(*out['valid'], fitted)                 # held-out normal images: the threshold's reference
-    metrics = score_report(sc, ref, n_boot)
-    known = sc[~sc.is_anom & sc.cls.notna()]
-    sel = find_selection(res)
-    summary = dict(config_id=tj['config_id'], normal=int((~sc.is_anom).sum()), anomaly=int(sc.is_anom.sum()),
-                   selected=dict(score=sel['best'], rule=sel['rule'], evidence_auroc=sel['auroc'][sel['best']], held_out=sel['held_out']) if sel else None,
-                   valid_acc=tj['best_valid_acc'], test_normal_acc=float((known.pred == known.cls).mean()) if len(known) else None,
-                   fpr95tpr_convention='share of normal test images flagged at the first threshold that flags >= 95% of anomalies',
-                   threshold_convention='95th percentile of the scores of the held-out (validation) normal images',
-                   ci='95% percentile bootstrap, normal and anomalous images resampled separately', n_boot=n_boot, scores=metrics)
+    metrics = score_report(sc, ref, n_boot)   # the threshold's reference: held-out normal images
     save_atomic(res/'scores.parquet', lambda p: sc.to_parquet(p, index=False))
     save_atomic(res/'stats.csv', lambda p: stats_table(sc).to_csv(p))
-    _savefig(plot_distributions(sc), res/'logit_distributions.png')
-    _savefig(plot_roc(sc, metrics), res/'roc_curves.png')
-    anoms = sc[sc.is_anom]
-    _savefig(sample_sheet(data_dir, anoms, f'all {len(anoms)} anomalies'), res/'sample_predictions_anomaly_focus.png')
-    k = min(8, len(anoms), int((~sc.is_anom).sum()))
-    mixed = pd.concat([sc[~sc.is_anom].sample(k, random_state=0), anoms.sample(k, random_state=0)]).sample(frac=1, random_state=0)
-    _savefig(sample_sheet(data_dir, mixed, 'normal and anomalous test images', ncols=4), res/'sample_predictions_mixed.png')
+    score_figures(res, data_dir, sc, metrics)
+    summary = score_summary(tj, sc, metrics, find_selection(res), n_boot)
     save_json(summary, res/'metrics.json')                 # last: marks scoring finished
     return summary
 
@@ -503,12 +544,14 @@ def seed_dirs(res):
     "The per-seed result folders under `res` (`seed_<s>/`), in seed order."
     return sorted((d for d in Path(res).glob('seed_*') if (d/'config.json').exists()), key=lambda d: int(d.name[5:]))
 
+# %% ../nbs/07_anomaly.ipynb #f8eb965f
 def train_seeds(data_dir, cfg, out='runs', seeds=3, n_workers=2, progress=True):
     "Train `cfg` with `seeds` seeds (`seed`, `seed + 1`, …) into `out/<study>/seed_<s>/`; the folders."
     res = Path(out)/cfg['study']
     return [anomaly_train(data_dir, {**cfg, 'seed': s}, out, n_workers, progress, res/f'seed_{s}')
             for s in range(cfg['seed'], cfg['seed'] + seeds)]
 
+# %% ../nbs/07_anomaly.ipynb #0535456d
 def seed_summary(dirs):
     "Per score over the scored runs `dirs`: AUROC mean, std, min and max over seeds, the mean bootstrap interval; and the per-run rows."
     rows = []
@@ -540,10 +583,9 @@ def select_detector(data_dir, cfg, out='runs', frac=.25, n_boot=0, n_workers=2, 
     tr, va = _split(k, cfg)
     arr, _ = build_cache(rows, data_dir, cfg['size'], cfg['view'], Path(out)/'cache', n_workers=n_workers, progress=progress)
     model, hist, st = train_classifier(arr, tr, va, len(kept), cfg, res/'.work', progress)
-    f = lambda r: logits_features(model, arr, r, st)
-    fitted = fit_detectors(f(tr)[1], tr.label, last_layer(model))   # the kept classes' training images only
     new = train[train.cls.isin(held)]
-    sc = pd.concat([all_scores(*f(va), fitted).assign(is_anom=False), all_scores(*f(new), fitted).assign(is_anom=True)], ignore_index=True)
+    (v, _), (n, _) = detector_scores(model, arr, st, tr, va, new)   # fitted on the kept classes' training images only
+    sc = pd.concat([v.assign(is_anom=False), n.assign(is_anom=True)], ignore_index=True)
     au = {s: ood_metrics(sc[s], sc.is_anom)['auroc'] for s in SCORE_LABELS}
     rank = sorted(au, key=au.get, reverse=True)
     sel = dict(best=rank[0], ranking=rank, auroc=au, held_out=held, kept=kept, valid_normals=len(va), held_out_images=len(new),
@@ -574,12 +616,10 @@ def unseen_generators(data_dir, cfg, out='runs', n_boot=2000, progress=True):
             part = lambda r: r[r.source.isin(classes)].assign(label=lambda x: x.source.map(lab))
             trn = part(pd.concat([roles['train'], roles['holdout']]).sort_values('row'))  # fold 0's training and held-out parts
             model, hist, st = train_classifier(arr, trn, part(roles['valid']), len(classes), cfg, d/'.work', progress)
-            f = lambda r: logits_features(model, arr, r, st)
-            fitted = fit_detectors(f(trn)[1], trn.label, last_layer(model))
             test = roles['test'][roles['test'].source.isin(classes + [held])]
-            sc = pd.concat([test[['path', 'source']].reset_index(drop=True).assign(is_anom=lambda x: x.source == held),
-                            all_scores(*f(test), fitted)], axis=1)
-            metrics = score_report(sc, all_scores(*f(part(roles['valid'])), fitted), n_boot)
+            (scores, _), (ref, _) = detector_scores(model, arr, st, trn, test, part(roles['valid']))
+            sc = pd.concat([test[['path', 'source']].reset_index(drop=True).assign(is_anom=lambda x: x.source == held), scores], axis=1)
+            metrics = score_report(sc, ref, n_boot)
             save_atomic(d/'history.csv', lambda p: hist.to_csv(p, index=False))
             save_atomic(d/'scores.parquet', lambda p: sc.to_parquet(p, index=False))
             save_json(dict(held_out=held, classes=classes, best_valid_acc=float(hist.valid_acc.max()), test_id=int((~sc.is_anom).sum()),

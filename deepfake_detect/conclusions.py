@@ -30,24 +30,29 @@ def num(x, d=3):
     "`x` with `d` decimals, or '—' when missing."
     return '—' if x is None or pd.isna(x) else f'{x:.{d}f}'
 
+# %% ../nbs/05c_conclusions.ipynb #053731a7
 def pval(p):
     "A p-value as people write it."
     return '—' if p is None or pd.isna(p) else ('< 0.001' if p < 1e-3 else f'{p:.3f}')
 
+# %% ../nbs/05c_conclusions.ipynb #e98d3a94
 def peq(p):
     "'= 0.645' or '< 0.001': to follow 'p '."
     s = pval(p)
     return s if s.startswith('<') else f'= {s}'
 
+# %% ../nbs/05c_conclusions.ipynb #145fdb9e
 def _get(r, k, default=np.nan):
     v = r.get(k, default) if hasattr(r, 'get') else default
     return default if v is None else v
 
+# %% ../nbs/05c_conclusions.ipynb #970f5ee0
 def _holm(r, k):
     "The Holm-adjusted p-value `k` of row `r` (the raw one where the table has no Holm column)."
     v = _get(r, f'{k}_holm')
     return _get(r, k) if pd.isna(v) else v
 
+# %% ../nbs/05c_conclusions.ipynb #31c93680
 def margin(r):
     "The equivalence margin of row `r`'s table."
     m = _get(r, 'margin')
@@ -60,16 +65,19 @@ def delta(r, col='Δ', sfx=''):
     return (f"Δ = {r[col]:+.3f} [95% CI {r['ci_low' + sfx]:+.3f}, {r['ci_high' + sfx]:+.3f}], "
             f"p {peq(r['p' + sfx])} (Holm {pval(_holm(r, 'p' + sfx))})")
 
+# %% ../nbs/05c_conclusions.ipynb #f82c0393
 def significant(r, sfx=''):
     "Is row `r`'s Δ (of test `sfx`) significant after Holm's correction?"
     p = _holm(r, 'p' + sfx)
     return not pd.isna(p) and p < ALPHA
 
+# %% ../nbs/05c_conclusions.ipynb #fd5cc704
 def equivalent(r, sfx=''):
     "Does row `r`'s Δ (of test `sfx`) lie within ±margin: two one-sided tests at `ALPHA`/2 each (Holm-adjusted), so its 95 % interval lies inside the margin?"
     p = _holm(r, 'p_eq' + sfx)
     return not pd.isna(p) and p < ALPHA / 2
 
+# %% ../nbs/05c_conclusions.ipynb #6cbffa60
 def verdict(r, col='Δ', sfx=''):
     "The reading of row `r`'s Δ: 'up' or 'down' (significant), 'same' (equivalent within the margin) or 'unclear'."
     d = _get(r, col if col != 'Δ' else 'Δ' + sfx)
@@ -77,6 +85,7 @@ def verdict(r, col='Δ', sfx=''):
     if significant(r, sfx): return 'up' if d > 0 else 'down'
     return 'same' if equivalent(r, sfx) else 'unclear'
 
+# %% ../nbs/05c_conclusions.ipynb #270d3b7e
 def inconclusive(r, sfx=''):
     "The words for an `unclear` reading: the interval, and why it is no conclusion."
     lo, hi, m = _get(r, 'ci_low' + sfx), _get(r, 'ci_high' + sfx), margin(r)
@@ -86,6 +95,7 @@ def inconclusive(r, sfx=''):
     else: why = f"the interval [{lo:+.3f}, {hi:+.3f}] holds 0 and reaches beyond ±{m:g}"
     return f"inconclusive at this size: {why}, so the data can neither show an effect nor rule one out"
 
+# %% ../nbs/05c_conclusions.ipynb #dc196c19
 def same(r, sfx=''):
     "The words for a `same` reading."
     return f"equivalent within ±{margin(r):g} (two one-sided tests, Holm p {peq(_holm(r, 'p_eq' + sfx))})"
@@ -96,10 +106,12 @@ def learned(r, low='auc_low'):
     lo = _get(r, low)
     return not pd.isna(lo) and lo > CHANCE
 
+# %% ../nbs/05c_conclusions.ipynb #5cd344d6
 def auc_text(r, auc='AUC', low='auc_low', high='auc_high'):
     "'0.812 [95% CI 0.701, 0.923]'."
     return f"{num(r[auc])} [95% CI {num(_get(r, low))}, {num(_get(r, high))}]"
 
+# %% ../nbs/05c_conclusions.ipynb #258811b4
 def chance_text(names):
     "What to say when the models `names` did not learn."
     return (f"{' and '.join(names)}: {'every' if len(names) > 1 else 'the'} AUC interval holds 0.5 ⇒ "
@@ -108,6 +120,7 @@ def chance_text(names):
 # %% ../nbs/05c_conclusions.ipynb #7195ad30
 def _name(r): return r.get('Experiment', r.get('Model'))
 
+# %% ../nbs/05c_conclusions.ipynb #f11acede
 def _vs(r, ref, what):
     "One comparison row `r` against `ref`, gated and read."
     a, b = _name(r), _name(ref)
@@ -118,6 +131,7 @@ def _vs(r, ref, what):
     if v == 'same': return head + f"{same(r)}: neither {what} is better by more than {margin(r):g}{note}."
     return head + inconclusive(r) + f"{note}."
 
+# %% ../nbs/05c_conclusions.ipynb #4454bcd1
 def _gap_vs(r, ref):
     "The train/val gap of `r` against `ref`'s, tested over folds; '' when the table has no gap test."
     if pd.isna(_get(r, 'Δ_gap')) or not (learned(r) or learned(ref)): return ''
@@ -127,6 +141,7 @@ def _gap_vs(r, ref):
     if v == 'same': return head + f"gaps {same(r, '_gap')}."
     return head + 'which overfits more is inconclusive at this size.'
 
+# %% ../nbs/05c_conclusions.ipynb #1fffbabb
 def conclude_rows(t, what='model'):
     "Phase 1, 3 and 2A Test 2: the highest AUC, and each tested difference from the reference (AUC and train/val gap), gated."
     ref = t[t['Δ'].isna()].iloc[0]
@@ -148,18 +163,21 @@ def _arm(t, arm):
     if 'arm' in t: hit = t[t.arm == arm]; return hit.iloc[0] if len(hit) else None
     return {'standard': t.iloc[0], 'letterbox': t.iloc[1] if len(t) > 1 else None}.get(arm)
 
+# %% ../nbs/05c_conclusions.ipynb #12739b7c
 def letterbox_shortcut(t):
     "Did 2A Test 1 find a geometry shortcut (a significant drop both letterboxed and cropped, from a model above chance)? `(found, letterbox row)`."
     std, lb, crop = _arm(t, 'standard'), _arm(t, 'letterbox'), _arm(t, 'crop')
     found = learned(std) and verdict(lb) == 'down' and crop is not None and verdict(crop) == 'down'
     return bool(found), lb
 
+# %% ../nbs/05c_conclusions.ipynb #7aeaf7f9
 def geometry_p(t):
     "The p-value of the geometry-shortcut claim (intersection–union: both drops, the larger p); 1 where a Δ goes the other way."
     lb, crop = _arm(t, 'letterbox'), _arm(t, 'crop')
     if crop is None or pd.isna(lb['Δ']) or pd.isna(crop['Δ']): return np.nan
     return float(max(lb.p, crop.p)) if lb['Δ'] < 0 and crop['Δ'] < 0 else 1.0
 
+# %% ../nbs/05c_conclusions.ipynb #f0ff5d94
 def conclude_letterbox(t):
     "2A Test 1: does matching the geometry drop the AUC, by padding (letterbox) and by cropping, and do the bars alone explain it?"
     std, lb, crop, bars = (_arm(t, a) for a in ('standard', 'letterbox', 'crop', 'bars'))
@@ -191,6 +209,7 @@ def holdout_findings(t):
     if len(base) and 'auc_low' in t and not learned(base.iloc[0]): return []
     return [r['Held-out Source'] for _, r in t[t[HCOL].notna()].iterrows() if verdict(r, HCOL) == 'up' and r.ci_low > MIN_DELTA]
 
+# %% ../nbs/05c_conclusions.ipynb #316c2bb5
 def conclude_holdout(t):
     "2A Test 3: is each fake source detected as well when it was never trained on?"
     base = t[t[HCOL].isna()].iloc[0]
@@ -216,6 +235,7 @@ def _gaps(t, r):
     named = [c for c in t.columns if c.startswith('Train/Val Gap (')]
     return (r[named[0]], r[named[1]]) if len(named) == 2 else (r['gap_a'], r['gap_b'])
 
+# %% ../nbs/05c_conclusions.ipynb #5dd0ec17
 def _change(r, sfx, what, a, b, d=3):
     "'train/val gap 0.200 → 0.100 (Δ = …): significantly smaller' — a tested change of `what`."
     v = verdict(r, sfx=sfx)
@@ -223,6 +243,7 @@ def _change(r, sfx, what, a, b, d=3):
     word = {'up': 'significantly larger', 'down': 'significantly smaller', 'same': same(r, sfx), 'unclear': 'change inconclusive at this size'}[v]
     return f"{what} {num(a, d)} → {num(b, d)} ({delta(r, sfx=sfx)}): {word}"
 
+# %% ../nbs/05c_conclusions.ipynb #050cfd15
 def conclude_pair(t, phase):
     "2B–2E: per model, what arm B changes (AUC, train/val gap, per-source spread), each tested; the plan's reading of them, gated."
     what, kind = PAIR_WHAT[phase]
@@ -267,10 +288,12 @@ def conclude_scaling(t):
         out.append(s + '.')
     return out
 
+# %% ../nbs/05c_conclusions.ipynb #8218e7cd
 def recommended(t):
     "The 4B model recommended for use: the highest fold-validation (CV) AUC; the test set does not choose."
     return t.loc[t['CV AUC'].idxmax(), 'Model']
 
+# %% ../nbs/05c_conclusions.ipynb #d4e4084c
 def conclude_final(t):
     "4B: the highest test AUC (the model that has it), each test-set difference with its sign (DeLong), the recommendation by fold-validation."
     ok = [r for _, r in t.iterrows() if learned(r, 'test_auc_low')]
@@ -293,6 +316,7 @@ def conclude_final(t):
                f"CV AUC {auc_text(rec, 'CV AUC')}.")
     return out
 
+# %% ../nbs/05c_conclusions.ipynb #360f0e00
 def conclude_params(t):
     "Phase 3: do larger models do better? Spearman's ρ between parameter count and AUC, over the models that learned."
     if 'auc_low' in t: t = t[t.auc_low > CHANCE]
@@ -321,6 +345,7 @@ def _row(test, looked_for, p, extra=True, evidence='', note='', own=False):
     "One family member: its raw `p`, `extra` (the rule's other conditions met) and `own` (found by its own table's Holm)."
     return dict(test=test, looked_for=looked_for, p=p, extra=bool(extra), evidence=evidence, note=note, own=bool(own))
 
+# %% ../nbs/05c_conclusions.ipynb #77930c6d
 def _probe_rows(audit):
     "The audit's metadata-only probe as a family member."
     what = 'metadata alone (size, aspect ratio, format, colour) separates real from fake'
@@ -333,6 +358,7 @@ def _probe_rows(audit):
     p = audit.get('probe_p', np.nan)
     return [_row('audit probe', what, p, lo > CHANCE, ev, '' if not pd.isna(p) else 'no p-value in this audit.json: run `dfd audit` again')]
 
+# %% ../nbs/05c_conclusions.ipynb #549c51d3
 def _test1_rows(t):
     what = 'geometry (aspect ratio): matching the geometry drops the AUC, letterboxed and centre-cropped alike (2A Test 1)'
     if t is None: return [_row('2A Test 1', what, np.nan, note='Phase 2A Test 1 not run')]
@@ -343,6 +369,7 @@ def _test1_rows(t):
     found = letterbox_shortcut(t)[0]
     return [_row('2A Test 1', what, geometry_p(t), found, ev, own=found)]
 
+# %% ../nbs/05c_conclusions.ipynb #12c94ddb
 def _test2_rows(t):
     what = 'colour statistics: the normalization (ImageNet vs real-image-only) changes the AUC (2A Test 2)'
     if t is None: return [_row('2A Test 2', what, np.nan, note='Phase 2A Test 2 not run')]
@@ -350,6 +377,7 @@ def _test2_rows(t):
     if not (learned(r) or learned(ref)): return [_row('2A Test 2', what, np.nan, note='not testable: both models at chance')]
     return [_row('2A Test 2', what, r.p, True, f"{_name(r)} − {_name(ref)}: {delta(r)}", own=significant(r))]
 
+# %% ../nbs/05c_conclusions.ipynb #6907c564
 def _test3_rows(t):
     if t is None: return [_row('2A Test 3', 'source-specific features (2A Test 3)', np.nan, note='Phase 2A Test 3 not run')]
     base, out = t[t[HCOL].isna()].iloc[0], []
@@ -359,6 +387,7 @@ def _test3_rows(t):
         out.append(_row('2A Test 3', what, r.p, r[HCOL] > 0 and r.ci_low > MIN_DELTA, delta(r, HCOL), own=r['Held-out Source'] in holdout_findings(t)))
     return out
 
+# %% ../nbs/05c_conclusions.ipynb #964ff092
 def _face_rows(tabs):
     what = "face-detector misses tied to the source or the label ('a face was found' can stand in for 'real')"
     t = next((tabs[p] for p in ('phase2c', 'phase2e') if p in tabs and 'fallback_p_source' in tabs[p]), None)
@@ -367,11 +396,13 @@ def _face_rows(tabs):
     if pd.isna(ps) or pd.isna(pl): return [_row('face fallback', what, np.nan, note='the face-fallback test has no p-value in this table')]
     return [_row('face fallback', what, min(1., 2 * min(ps, pl)), True, f"misses across sources p {peq(ps)}, real vs fake p {peq(pl)} (the smaller, Bonferroni over the two)")]
 
+# %% ../nbs/05c_conclusions.ipynb #1f260fb5
 def load_audit(res):
     "The dataset audit's summary (`OUT/audit/audit.json`, written by `dfd audit`), or None."
     f = Path(res)/'audit'/'audit.json'
     return json.loads(f.read_text()) if f.exists() else None
 
+# %% ../nbs/05c_conclusions.ipynb #82654230
 def shortcut_summary(tabs, audit=None):
     "Every shortcut test of the study, one row each: what was looked for, p, Holm p over the whole family, and `status` (found / not found / not run or not testable)."
     rows = _probe_rows(audit) + _test1_rows(tabs.get('phase2a_letterbox')) + _test2_rows(tabs.get('phase2a_norm')) + \
@@ -382,6 +413,7 @@ def shortcut_summary(tabs, audit=None):
     s['status'] = np.where(s.p.isna(), 'not tested', np.where(found, 'found', 'not found'))
     return s.drop(columns='extra')
 
+# %% ../nbs/05c_conclusions.ipynb #387dd6fd
 def summary_lines(s):
     "The summary `s` (`shortcut_summary`) in words: `(found, looked for and not found, not tested)`."
     f = lambda r: f"{r.looked_for}: {r.evidence} (family Holm p {peq(r.p_holm)})"
@@ -391,6 +423,7 @@ def summary_lines(s):
              for r in s.itertuples() if r.status == 'not found'],
             [f"{r.looked_for}: {r.note}" for r in s.itertuples() if r.status == 'not tested'])
 
+# %% ../nbs/05c_conclusions.ipynb #de73c2b5
 def shortcuts_found(tabs, audit=None):
     "One line per shortcut the study found (Holm over the whole family of shortcut tests); empty if none."
     return summary_lines(shortcut_summary(tabs, audit))[0]
@@ -406,6 +439,7 @@ def _planted_row(s, shortcut):
     test = PLANTED_BY.get(shortcut, (None,))[0]
     return next((r for r in s.itertuples() if r.test == test), None)
 
+# %% ../nbs/05c_conclusions.ipynb #8da870da
 def planted_lines(s, planted):
     "For each shortcut `planted` in a synthetic dataset: whether the study found it (test, Δ, family Holm p), in the conclusions' words; then any source flagged that nothing was planted on."
     out = []
@@ -421,7 +455,6 @@ def planted_lines(s, planted):
             out.append(f'not planted, yet flagged: {r.looked_for}: {r.evidence} (family Holm p {peq(r.p_holm)})')
     return out
 
-
 # %% ../nbs/05c_conclusions.ipynb #24a52af6
 LIFT = 1.2   # share ÷ area beyond which attention counts as concentrated on a region (below 1/LIFT: avoided)
 
@@ -433,6 +466,7 @@ def _look(lo, hi, region):
     if lo > 1 / LIFT and hi < LIFT: return f'spread about evenly, the {region} included'
     return f'on the {region}: inconclusive at this size (lift interval [{lo:.2f}, {hi:.2f}])'
 
+# %% ../nbs/05c_conclusions.ipynb #cd86796b
 def conclude_cam(e):
     "Sentences on CAM energy: per experiment and evaluated view (rows of `cam_energy.csv` for all sources, with `experiment`), face and bars."
     out = []

@@ -40,6 +40,7 @@ def save_json(obj, path):
     "Atomically write `obj` as pretty, key-sorted JSON to `path`."
     return save_atomic(path, lambda p: p.write_text(json.dumps(obj, indent=2, sort_keys=True) + '\n'))
 
+# %% ../nbs/00_config.ipynb #1f258477
 def spreadsheet_safe(df):
     "A copy of `df` whose text cells cannot run as spreadsheet formulas: one starting with =, +, -, @, a tab or a CR gets a leading quote."
     import pandas as pd
@@ -51,6 +52,7 @@ def spreadsheet_safe(df):
 
 _HASHES = {}   # (path, size, mtime): sha256, so a file is read once per process however often it is checked
 
+# %% ../nbs/00_config.ipynb #cec08551
 def file_hash(f):
     "SHA-256 of file `f` (remembered while its size and mtime stay the same)."
     st = Path(f).stat()
@@ -62,6 +64,7 @@ def file_hash(f):
         _HASHES[key] = h.hexdigest()
     return _HASHES[key]
 
+# %% ../nbs/00_config.ipynb #06b6cd3e
 @contextlib.contextmanager
 def file_lock(path):
     "Hold an exclusive OS lock on `path` (created if needed) while in the block; another process waits. Released when the process ends, however it ends."
@@ -129,6 +132,7 @@ def flatten(d, prefix=''):
         else: out[f'{prefix}{k}'] = v
     return out
 
+# %% ../nbs/00_config.ipynb #8bb417ba
 def unflatten(d):
     "Dict of dotted keys `d` to a nested dict."
     out = {}
@@ -203,6 +207,7 @@ def _named(kind, name):
     what = {'phases': 'experiment', 'presets': 'preset'}.get(kind, kind)
     raise ConfigError(f'unknown {what} {name!r}' + (f"; did you mean {close[0]!r}?" if close else '') + f"; available: {', '.join(avail) or 'none'}")
 
+# %% ../nbs/00_config.ipynb #22564bc9
 def find_experiment(name):
     "`(path, sub)` of experiment `name`: a JSON file path, or `PHASE[/EXPERIMENT]` in `configs/phases/`."
     if name.endswith('.json'): return Path(name), None
@@ -214,6 +219,7 @@ def find_experiment(name):
         raise ConfigError(f'unknown experiment {name!r}' + (f"; did you mean '{phase}/{close[0]}'?" if close else '') + f"; {phase} has: {', '.join(subs) or 'none'}")
     return p, sub or None
 
+# %% ../nbs/00_config.ipynb #ec9c2a34
 def experiments(name):
     "The experiment names a run of `name` covers: every `PHASE/EXP` of a phase, or `name` itself."
     p, sub = find_experiment(name)
@@ -228,16 +234,19 @@ def _layer(d, where):
     d = {k:v for k,v in d.items() if k not in PHASE_ONLY}
     return validate({k:v for k,v in flatten(d).items() if not k.split('.')[-1].startswith('_')}, where)
 
+# %% ../nbs/00_config.ipynb #c7e4d80e
 def defaults():
     "The code defaults, flat."
     return {k: v.default for k,v in SCHEMA.items()}
 
+# %% ../nbs/00_config.ipynb #c92a1ac8
 def size_map(preset):
     "A preset's map of the plan's image sizes to its own (`{128: 32, 224: 48}`), checked; `{}` when it has none."
     d = read_json(_named('presets', preset)).get('size_map', {}) if preset else {}
     try: return {int(k): check_value('size', v, f'preset {preset}: size_map') for k, v in d.items()}
     except ValueError as e: raise ConfigError(f'preset {preset}: size_map: {e}') from None
 
+# %% ../nbs/00_config.ipynb #41bf9d35
 def resolve(exp=None, overrides=None, shared=True, preset=None):
     "Resolved nested config: defaults < shared.json < experiment `exp` (name, path or dict) < `preset` (its `size_map` applied) < `overrides`."
     flat = defaults()
@@ -270,10 +279,12 @@ def save_config(cfg, path):
     "Save resolved `cfg` atomically as JSON."
     return save_json(cfg, path)
 
+# %% ../nbs/00_config.ipynb #3d90c84b
 def load_config(path):
     "Reload a saved config, validating every key."
     return unflatten(_layer(read_json(path), str(path)))
 
+# %% ../nbs/00_config.ipynb #6b48b1d5
 def config_id(cfg, n=12):
     "Stable short hash of the result-changing keys of `cfg`."
     flat = {k:v for k,v in flatten(cfg).items() if k not in SCHEMA or SCHEMA[k].ident is True or (SCHEMA[k].ident == 'set' and v != SCHEMA[k].default)}
@@ -317,6 +328,7 @@ class _Console(logging.Handler):
     "Log records to the terminal through `tqdm.write`, so they never break a progress bar."
     def emit(self, record): tqdm.write(self.format(record), file=sys.stdout)
 
+# %% ../nbs/00_config.ipynb #24f4a50e
 def log_to_console(verbose=False):
     "Show the library's messages in the terminal: results (INFO), and details (DEBUG) when `verbose`."
     for h in [h for h in log.handlers if isinstance(h, _Console)]: log.removeHandler(h)
@@ -324,6 +336,7 @@ def log_to_console(verbose=False):
     log.addHandler(h)
     return h
 
+# %% ../nbs/00_config.ipynb #9b8dc7e0
 class _Tee(io.TextIOBase):
     def __init__(self, *streams): self.streams = streams
     def write(self, s):
@@ -332,6 +345,7 @@ class _Tee(io.TextIOBase):
     def flush(self):
         for st in self.streams: st.flush()
 
+# %% ../nbs/00_config.ipynb #fa2c9c02
 @contextlib.contextmanager
 def log_file(path):
     "While the block runs, append everything printed and every `log` record (details included) to `path`."

@@ -41,16 +41,19 @@ def why_no_auc(y):
     if len(y) == 0: return 'no images'
     return '' if len(set(y)) == 2 else f'only one class ({int((y == 0).sum())} real, {int((y == 1).sum())} fake)'
 
+# %% ../nbs/04_cv.ipynb #ae7cf987
 def safe_auc(y, p):
     "ROC AUC, or NaN when only one class is present (`why_no_auc` says so)."
     return float('nan') if why_no_auc(y) else float(roc_auc_score(y, p))
 
+# %% ../nbs/04_cv.ipynb #4aa8ee7a
 def per_source_auc(preds):
     "AUC of each fake source against all the reals of `preds` (columns source, label, prob)."
     real = preds[preds.label == 0]
     return {s: safe_auc(np.r_[real.label, d.label], np.r_[real.prob, d.prob])
             for s, d in preds[preds.label == 1].groupby('source')}
 
+# %% ../nbs/04_cv.ipynb #c076ecf1
 def set_metrics(preds):
     "Metrics of one prediction set: n, AUC, accuracy, loss, per-source AUC and its variance; `notes` says why any is nan."
     y, p = preds.label.to_numpy(), preds.prob.to_numpy()
@@ -79,6 +82,7 @@ class CacheDL(DataLoader):
         x = torch.from_numpy(self.arr[self.idx[i]]).permute(0, 3, 1, 2).contiguous()   # fancy indexing copies: the cache stays read-only
         return TensorImage(x), TensorCategory(torch.from_numpy(self.y[i]))
 
+# %% ../nbs/04_cv.ipynb #490a0c13
 def make_dl(arr, rows, tfms, bs, shuffle=False, num_workers=0, device=None):
     "A loader over `rows` (DataFrame with `row`, `label`) of `arr`, with batch transforms `tfms` (run on `device`, where batches are moved)."
     return CacheDL(arr, rows.row, rows.label, bs=bs, shuffle=shuffle, drop_last=shuffle and len(rows) > bs, after_batch=Pipeline(tfms),
@@ -99,10 +103,12 @@ def predict_rows(model, arr, rows, stats=IMAGENET_STATS, bs=64):
     with torch.no_grad(): p = torch.cat([model(x).float().softmax(1)[:, 1].cpu() for x, _ in dl])
     return out.assign(prob=p.numpy())
 
+# %% ../nbs/04_cv.ipynb #2dff928d
 def eval_bs(bs):
     "The batch size of evaluation: at least 64 (no gradients to hold; a ResNet50 predicts 1.3x faster on CPU at 64 than at 16), never below training's `bs`."
     return max(bs, 64)   # in eval mode a prediction does not depend on its batch; the per-epoch validation loss is fastai's mean over images
 
+# %% ../nbs/04_cv.ipynb #369781e2
 def eval_roles(model, arr, roles, stats=IMAGENET_STATS, bs=64):
     "Predictions and metrics of `model` on each role of a fold (`roles`: name -> rows), with the fold's headline numbers."
     preds = pd.concat([predict_rows(model, arr, r, stats, bs).assign(role=name) for name, r in roles.items()])
@@ -110,6 +116,7 @@ def eval_roles(model, arr, roles, stats=IMAGENET_STATS, bs=64):
     m.update(train_auc=m['train']['auc'], val_auc=m['holdout']['auc'], gap=m['train']['auc'] - m['holdout']['auc'], test_auc=m['test']['auc'])
     return m, preds
 
+# %% ../nbs/04_cv.ipynb #32995d14
 class BestWeights(TrackerCallback):
     "Keep the best epoch's weights (by `monitor`) in memory and restore them after fit: `SaveModelCallback` without its disk writes (94 MB a save for a ResNet50)."
     order = TrackerCallback.order + 1   # where SaveModelCallback runs: after the tracker has judged the epoch
@@ -120,6 +127,7 @@ class BestWeights(TrackerCallback):
     def after_fit(self):
         if self.best_state is not None: self.model.load_state_dict(self.best_state)
 
+# %% ../nbs/04_cv.ipynb #02c9fb1b
 def adamw(model, lr, wd):
     "The configs' AdamW as torch's fused kernel, with fastai's betas (0.9, 0.99) and eps 1e-5 and, as fastai does, no weight decay on norms and biases."
     # fastai's Adam loops in Python over every tensor, several passes each: a ConvNeXt fold on CPU took 8.9 s with it, 7.3 s fused
@@ -128,6 +136,7 @@ def adamw(model, lr, wd):
     groups = [dict(params=[q for q in ps if id(q) not in nb], weight_decay=wd), dict(params=[q for q in ps if id(q) in nb], weight_decay=0.)]
     return OptimWrapper(opt=torch.optim.AdamW([g for g in groups if g['params']], lr=lr, betas=(.9, .99), eps=1e-5, fused=True))
 
+# %% ../nbs/04_cv.ipynb #d90008d7
 class QuietEarlyStopping(EarlyStoppingCallback):
     "`EarlyStoppingCallback` without its print: `epochs_run` and `best_epoch` record the stop."
     def after_epoch(self):
@@ -137,6 +146,7 @@ class QuietEarlyStopping(EarlyStoppingCallback):
             self.wait += 1
             if self.wait >= self.patience: raise CancelFitException()
 
+# %% ../nbs/04_cv.ipynb #9ab27412
 def fast_path(learn, cfg):
     "On a GPU with `precision='auto'`: bf16 mixed precision (fp16 where the GPU lacks bf16), channels-last memory for timm models; returns the mode. CPU: fp32, unchanged."
     if cfg.get('precision', 'auto') != 'auto' or learn.dls.device is None or torch.device(learn.dls.device).type != 'cuda': return 'fp32'
@@ -145,6 +155,7 @@ def fast_path(learn, cfg):
     else: learn.to_bf16() if mode == 'bf16' else learn.to_fp16()
     return mode
 
+# %% ../nbs/04_cv.ipynb #5c8288b3
 def train_fold(arr, data, k, cfg, work, quiet=True):
     "Train fold `k` of split table `data` (rows aligned with cache `arr`); return `(metrics, preds, history, model)`."
     seed_everything(cfg['seed'] + k)
@@ -186,6 +197,7 @@ def file_record(d, names):
     "`{name: {bytes, sha256}}` of the files `names` in folder `d` that exist: what `metrics.json` vouches for."
     return {n: dict(bytes=(Path(d)/n).stat().st_size, sha256=file_hash(Path(d)/n)) for n in names if (Path(d)/n).exists()}
 
+# %% ../nbs/04_cv.ipynb #faf669f0
 def files_damage(d, record):
     "Why the files of folder `d` do not match `record` (`file_record`'s): '' when every one does, else the file and the reason."
     for n, r in record.items():
@@ -195,6 +207,7 @@ def files_damage(d, record):
         if file_hash(p) != r['sha256']: return f'{p}: its content differs from what was recorded (damaged)'
     return ''
 
+# %% ../nbs/04_cv.ipynb #69e04c81
 def fold_damage(d):
     "Why fold folder `d` cannot be trusted: '' when it is finished and intact, 'not finished' without `metrics.json`, else the file and the reason."
     d = Path(d)
@@ -205,8 +218,10 @@ def fold_damage(d):
     if not isinstance(m, dict) or not {'fold', 'holdout', 'test'} <= set(m): return f'{f}: incomplete (no fold, holdout or test metrics)'
     return files_damage(d, m.get('files', {}))   # folds written before the record existed are trusted as before
 
+# %% ../nbs/04_cv.ipynb #4a8317f2
 def fold_done(d): return fold_damage(d) == ''
 
+# %% ../nbs/04_cv.ipynb #bdd9508e
 def save_fold(d, cfg, m, preds, hist, model):
     "Write one finished fold atomically; `metrics.json` last, as the completion mark, with the size and hash of every other file."
     d = Path(d)
@@ -216,6 +231,7 @@ def save_fold(d, cfg, m, preds, hist, model):
     save_atomic(d/'model.pth', lambda p: torch.save(model.state_dict(), p))
     save_json(m | dict(files=file_record(d, FOLD_FILES)), d/'metrics.json')
 
+# %% ../nbs/04_cv.ipynb #644e311a
 def load_weights(model, d):
     "Load saved weights into `model` (safely, see `read_state`): a fold folder `d` (its `model.pth`) or a weights file."
     f = Path(d)/'model.pth' if Path(d).is_dir() else Path(d)
@@ -242,6 +258,7 @@ def fold_rows(exp_dir):
         rows.append(r)
     return pd.DataFrame(rows)
 
+# %% ../nbs/04_cv.ipynb #bc2f6768
 def fold_notes(exp_dir):
     "Why any metric of `exp_dir` is nan: `{'fold k, role: metric': reason}`."
     out = {}
@@ -252,6 +269,7 @@ def fold_notes(exp_dir):
             out |= {f"fold {m['fold']}, {role}: {k}": v for k, v in m[role].get('notes', {}).items()}
     return out
 
+# %% ../nbs/04_cv.ipynb #2d5def2a
 def summarize(exp_dir):
     "Mean and std over folds of every metric of `exp_dir`; written to `summary.csv` and `summary.json` (with `notes` on any nan)."
     rows = fold_rows(exp_dir)
@@ -268,16 +286,19 @@ def exp_data(exp_dir):
     sp = load_index(Path(exp_dir)/'splits.parquet')
     return sp[sp.ok & (sp.cut == '')].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
 
+# %% ../nbs/04_cv.ipynb #5cd35eb8
 def pooled(exp_dir, role='holdout'):
     "Every finished fold's predictions of `role` of `exp_dir`, pooled (for `holdout`: each image once, by the fold that held it out)."
     ps = [pd.read_parquet(f).assign(fold=int(f.parent.name[5:])) for f in sorted(Path(exp_dir).glob('fold_*/preds.parquet')) if fold_done(f.parent)]
     ps = [p[p.role == role] for p in ps]
     return pd.concat(ps, ignore_index=True) if ps else pd.DataFrame(columns=['path', 'source', 'label', 'prob', 'role', 'fold'])
 
+# %% ../nbs/04_cv.ipynb #1fa13936
 def ensemble_of(p):
     "Per image of the per-fold predictions `p`: the fold ensemble's mean probability, the folds' std and their count."
     return p.groupby(['path', 'source', 'label'], as_index=False).prob.agg(prob='mean', prob_std='std', folds='size')
 
+# %% ../nbs/04_cv.ipynb #4e231b36
 def ensemble(exp_dir):
     "Test-set predictions of `exp_dir`'s fold ensemble: mean probability over folds (and their std), per image."
     return ensemble_of(pooled(exp_dir, 'test'))
@@ -292,6 +313,7 @@ def data_identity(data_dir, files=None):
     pairs = data_dir/'pairs.csv'
     return files_key(files, data_dir, source_labels(data_dir), file_hash(pairs) if pairs.exists() else None, NEAR_SETTINGS)
 
+# %% ../nbs/04_cv.ipynb #b540ab51
 def index_home(data_dir, out='runs'):
     "`out/data/<name>/` for the index of `data_dir`, unless another dataset of that name owns it (then `<name>-<hash of its path>`)."
     root = str(Path(data_dir).resolve())
@@ -300,6 +322,7 @@ def index_home(data_dir, out='runs'):
         if not (d/'root.txt').exists() or (d/'root.txt').read_text() == root: return d
     return d
 
+# %% ../nbs/04_cv.ipynb #1bdda67e
 def dataset_index(data_dir, out='runs', progress=True):
     "The index of `data_dir`, reused from `index_home` unless the dataset's identity changed (files, labels, pairs file); the path and identity in `attrs`."
     data_dir = Path(data_dir)
@@ -325,6 +348,7 @@ def claim(res_dir, cfg):
     save_config(cfg, res_dir/'config.json')
     return cid
 
+# %% ../nbs/04_cv.ipynb #df258758
 def face_check(data, boxes, cfg, exp_dir):
     "Record the face view's fallback test (warn when it is a shortcut); mark `face`; drop no-face images if asked."
     ft = fallback_test(data, boxes)
@@ -337,10 +361,12 @@ def face_check(data, boxes, cfg, exp_dir):
         data['test'] &= data.face
     return data
 
+# %% ../nbs/04_cv.ipynb #4edf1fc1
 def check_arch(cfg, where=''):
     "Refuse an unknown architecture before any work (index, cache) is done."
     if cfg['arch'] not in ARCHS: raise ConfigError(f"'arch'{where}: unknown architecture {cfg['arch']!r}; choose from {', '.join(ARCHS)}")
 
+# %% ../nbs/04_cv.ipynb #f370e4bb
 def weights_label(cfg):
     "What the model of `cfg` started from, for the tables: the hub id of its ImageNet weights, a file with its hash, or none."
     spec = weights_spec(cfg['arch'], cfg['pretrained'])
@@ -350,14 +376,17 @@ def weights_label(cfg):
     if spec: return f"{spec} (sha256 {file_hash(Path(spec))[:12]})" if Path(spec).exists() else str(spec)
     return 'none (SimpleCNN has no pretrained weights: trained from scratch)' if cfg['arch'] == 'simplecnn' and cfg['pretrained'] else 'none (trained from scratch)'
 
+# %% ../nbs/04_cv.ipynb #390907f8
 class DataMismatch(ConfigError):
     "Finished folds that belong to another dataset or split than the one given now."
 
+# %% ../nbs/04_cv.ipynb #2a4af1f5
 def split_key(sp):
     "A hash of a split table: which image is in which role of which fold, and in the test set."
     cols = ['path', 'test', 'cut'] + sorted(c for c in sp.columns if c.startswith('role_'))
     return hashlib.sha256(pd.util.hash_pandas_object(sp[[c for c in cols if c in sp]], index=False).to_numpy().tobytes()).hexdigest()[:16]
 
+# %% ../nbs/04_cv.ipynb #aba1e0b5
 def identify(cfg, data_dir, out='runs', progress=True):
     "The dataset as indexed and the leakage-checked split `cfg` makes of it: `(splits, merges, identity)`."
     idx = dataset_index(data_dir, out, progress)
@@ -366,6 +395,7 @@ def identify(cfg, data_dir, out='runs', progress=True):
     check_leakage(sp, merges)
     return sp, merges, dict(data=str(Path(data_dir).resolve()), data_id=idx.attrs['data_id'], split_id=split_key(sp))
 
+# %% ../nbs/04_cv.ipynb #3398bba5
 def check_identity(exp_dir, cfg, ident):
     "Refuse to reuse `exp_dir`'s finished folds for another dataset or split than `ident` (`identify`'s); nothing to refuse when none is finished."
     f = Path(exp_dir)/'prepared.json'
@@ -380,6 +410,7 @@ def check_identity(exp_dir, cfg, ident):
                        "a different dataset, or the same folder changed (files, labels, pairs.csv). Results are never reused across data: "
                        f"use another --out (or, with dfd run, --set study=NAME), or remove {exp_dir} to train it again")
 
+# %% ../nbs/04_cv.ipynb #493b2367
 def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
     "Everything `cfg`'s folds share, made once before any fold runs: index, leakage-checked splits, the data identity, the decoded cache, the face check. Writes `splits.parquet`, `folds.parquet`, `prepared.json`; returns the experiment folder."
     out, data_dir = Path(out), Path(data_dir)
@@ -399,6 +430,8 @@ def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
     return exp_dir
 
 FAULT = 'DFD_FAULT'
+
+# %% ../nbs/04_cv.ipynb #c0516c44
 def _fault(k, attempt):
     "Test hook: `DFD_FAULT=raise:K[:N]` (or `hang:K[:N]`) makes fold K raise (or hang) on its first N attempts (default 1)."
     spec = os.environ.get(FAULT, '')
@@ -408,24 +441,29 @@ def _fault(k, attempt):
     if mode == 'hang': time.sleep(3600)
     raise RuntimeError(f'{FAULT}={spec}: fold {k} fails on attempt {attempt} (injected for a test)')
 
+# %% ../nbs/04_cv.ipynb #fbabab70
 def _note(f, msg):
     "Append a time-stamped line to a fold's log."
     f.parent.mkdir(parents=True, exist_ok=True)
     with open(f, 'a') as fh: fh.write(f"{datetime.now().isoformat(timespec='milliseconds')} {msg}\n")
 
+# %% ../nbs/04_cv.ipynb #278ef897
 def attempts(d):
     "How many times fold folder `d` was started (its log's `start` lines)."
     f = Path(d)/'fold.log'
     return f.read_text().count(' start ') if f.exists() else 0
 
+# %% ../nbs/04_cv.ipynb #f85e6dfa
 def fold_lock(d):
     "Fold folder `d`'s lock (`d/.lock`, `file_lock`): a fold another process is training is waited for, never shared."
     return file_lock(Path(d)/'.lock')
 
+# %% ../nbs/04_cv.ipynb #e7019d62
 def run_fold(exp_dir, k, threads=None, quiet=True):
     "The grid's unit: train fold `k` of the prepared experiment `exp_dir` unless it is finished. Locked, seeded, written atomically, logged to `fold_k/fold.log`; returns a status dict."
     with fold_lock(Path(exp_dir)/f'fold_{k}'): return _run_fold(Path(exp_dir), k, threads, quiet)
 
+# %% ../nbs/04_cv.ipynb #a9d1f655
 def _run_fold(exp_dir, k, threads=None, quiet=True):
     d = exp_dir/f'fold_{k}'
     why = fold_damage(d)
@@ -464,6 +502,7 @@ def _run_fold(exp_dir, k, threads=None, quiet=True):
     log.debug(f"{prep['name']} fold {k}: val AUC {m['val_auc']:.3f}  test AUC {m['test_auc']:.3f}  gap {m['gap']:+.3f}  ({m['epochs_run']} epochs, {m['seconds']:.0f}s)")
     return dict(status='done', fold=k, seconds=m['seconds'], attempt=n)
 
+# %% ../nbs/04_cv.ipynb #467adfca
 def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, exp_dir=None, bar=None, threads=None):
     "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`, one after another; return its summary. `bar`: a shared progress bar to advance per fold."
     out = Path(out)

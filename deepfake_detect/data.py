@@ -14,12 +14,13 @@ from .config import ConfigError, save_atomic, save_json, pmap, log, shown
 from .stats import auc_ci
 
 # %% auto #0
-__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'LINK_COLUMNS', 'source_labels', 'to_rgb',
-           'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs',
+__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'LINK_COLUMNS', 'AUDIT_TABLES', 'source_labels',
+           'to_rgb', 'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs',
            'hash_bits', 'thumbs', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index',
            'load_merges', 'load_index', 'group_sizes', 'carriers', 'weak_links', 'make_bad_corpus', 'meta_features',
-           'shortcut_probe', 'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'audit_report',
-           'SplitError', 'check_groups', 'cut_chains', 'make_splits', 'check_leakage', 'fold_roles', 'save_splits']
+           'shortcut_probe', 'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'groups_md',
+           'audit_report', 'audit_page', 'SplitError', 'check_groups', 'cut_chains', 'make_splits', 'check_leakage',
+           'fold_roles', 'save_splits']
 
 # %% ../nbs/01_data.ipynb #0cb085df
 DFF_LABELS = {'wiki': 0, 'inpainting': 1, 'insight': 1, 'text2img': 1}
@@ -56,6 +57,7 @@ MAX_PIXELS = 89_478_485  # Pillow's own decompression-bomb threshold
 class ImageReadError(Exception):
     "An image file that cannot be used, with the reason."
 
+# %% ../nbs/01_data.ipynb #acb65f8f
 def open_image(path, max_pixels=MAX_PIXELS, draft=None):
     "Open and fully decode `path`; return `(img, fmt, mode, (w, h))` or raise `ImageReadError` with a reason."
     path = Path(path)
@@ -74,6 +76,7 @@ def open_image(path, max_pixels=MAX_PIXELS, draft=None):
     except Exception as e: raise ImageReadError(f'truncated or corrupt {fmt} data: {e}') from None
     return img, fmt, mode, (w, h)
 
+# %% ../nbs/01_data.ipynb #24937772
 def read_image(path, max_pixels=MAX_PIXELS):
     "Decode `path` to an 8-bit RGB PIL image (raises `ImageReadError` with the reason)."
     img = open_image(path, max_pixels)[0]
@@ -121,6 +124,7 @@ def list_files(root, labels=None):
 # %% ../nbs/01_data.ipynb #4111ba14
 def _probe_row(path, max_pixels): return probe(path, max_pixels)
 
+# %% ../nbs/01_data.ipynb #6acd276f
 def index_folder(root, labels=None, n_workers=2, max_pixels=MAX_PIXELS, progress=True):
     "Index every file under `root`'s source folders: one row per file (see `COLUMNS`), broken ones with `ok=False`."
     root = Path(root)
@@ -149,10 +153,12 @@ def hash_bits(hexes):
     "64-bit perceptual hashes as a `uint64` array (from their hex strings)."
     return np.array([int(h, 16) for h in hexes], dtype=np.uint64)
 
+# %% ../nbs/01_data.ipynb #c71cfaba
 def thumbs(hexes):
     "Colour thumbnails (hex strings) as a float array, one row per image."
     return np.stack([np.frombuffer(bytes.fromhex(h), dtype=np.uint8) for h in hexes]).astype(np.float32)
 
+# %% ../nbs/01_data.ipynb #d461c1c5
 def near_dups(df, max_bits=24, max_diff=18., chunk=None):
     "Pairs `(i, j, bits, diff)` of ok images in different groups that look alike (see above)."
     ok = df[df.ok & (df.phash != '')]
@@ -186,6 +192,7 @@ def link_groups(keys, links):
     # name each group after its smallest key, so the names are stable and readable
     return pd.Series(pd.Series(keys).groupby(comp).transform('min').to_numpy(), index=keys)
 
+# %% ../nbs/01_data.ipynb #741673c5
 def merge_groups(df, pairs=None, near=True):
     "Merge groups linked by `pairs` and by near-duplicate hashes; return `(df, merges)` where `merges` says why."
     df = df.copy()
@@ -219,11 +226,13 @@ def save_index(df, path):
     "Atomically save an index (or split) table as parquet, with its `attrs`."
     return save_atomic(path, lambda p: df.to_parquet(p, index=False))
 
+# %% ../nbs/01_data.ipynb #1839f5b2
 def load_merges(index_path):
     "The links table saved beside the index at `index_path` (by `build_index`), or None if there is none."
     p = Path(index_path).with_suffix('.merges.csv')
     return pd.read_csv(p, keep_default_na=False) if p.exists() else None
 
+# %% ../nbs/01_data.ipynb #4d9894d6
 def load_index(path):
     "Load an index or split table saved by `save_index`."
     path = Path(path)
@@ -242,6 +251,7 @@ def group_sizes(df, n_folds=5):
                 histogram={str(k): int(v) for k, v in sz.value_counts().sort_index().items()})
     return summ, sz[sz / max(n, 1) > 1 / n_folds]
 
+# %% ../nbs/01_data.ipynb #9bcf9fdb
 def carriers(df, links):
     "Per link: the fake images that carry it (a pairs row (A, B): A's fakes; a near-duplicate: its fake file or files)."
     fakes = df[df.ok & (df.label == 1)]
@@ -253,6 +263,7 @@ def carriers(df, links):
         else: out.append([p for p in (r.path_a, r.path_b) if p in fake_paths])
     return pd.Series(out, index=links.index, dtype=object)
 
+# %% ../nbs/01_data.ipynb #e4a56d2b
 def _tree_split(T, w, root):
     "For each edge (parent, child) of tree `T` (node weights `w`): the weight below the child."
     below = dict(w)
@@ -261,6 +272,7 @@ def _tree_split(T, w, root):
         if v in parent: below[parent[v]] += below[v]
     return {(parent[v], v): below[v] for v in parent}
 
+# %% ../nbs/01_data.ipynb #5e22f9aa
 def weak_links(df, merges, group, top=5):
     "The links whose removal alone would split `group`, most balanced first, with the images left on each side."
     d = df[df.ok & (df.group == group)]
@@ -332,6 +344,7 @@ def meta_features(df):
     for f in sorted(df.format[df.ok].unique()): X[f'format_{f}'] = (d.format == f).astype(float)
     return X.astype(float)
 
+# %% ../nbs/01_data.ipynb #a12c25b9
 def shortcut_probe(df, n_splits=5, seed=42, n_boot=2000):
     "Group-aware CV AUC of metadata-only classifiers predicting the label, with a 95% interval and a p-value (Mann–Whitney, AUC > 0.5, Bonferroni over the models); plus each feature's own AUC."
     X, d = meta_features(df), df[df.ok]
@@ -394,10 +407,7 @@ def plot_audit(df):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_data.ipynb #dcf7c7d1
-def _fig_b64(fig):
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90); return base64.b64encode(buf.getvalue()).decode()
-
+# %% ../nbs/01_data.ipynb #3a5910ef
 def probe_verdict(pr):
     "One sentence on the probe result (its reason when there is no AUC)."
     if np.isnan(pr['auc']): return f"no probe AUC: {pr['note']}"
@@ -406,6 +416,7 @@ def probe_verdict(pr):
             'metadata carries some label information' if lo > 0.5 else 'no metadata shortcut found (the interval holds 0.5)')
     return f"AUC {pr['auc']:.3f} [95% CI {lo:.3f}, {hi:.3f}]: {what}"
 
+# %% ../nbs/01_data.ipynb #b5ae7726
 def group_findings(df, merges, n_folds=5, top=5):
     "The audit's group section: size summary, and each group too big for one fold with its weakest links."
     summ, big = group_sizes(df, n_folds)
@@ -417,62 +428,60 @@ def group_findings(df, merges, n_folds=5, top=5):
                           links=inside.reason.value_counts().to_dict(), weak_links=weak_links(df, merges, g, top).to_dict('records')))
     return dict(summ, large=large)
 
-def _groups_html(g):
-    s = (f"<p>{g['groups']} groups; median {g['median']:.0f} images, largest {g['largest']} "
-         f"({g['largest_share']:.0%} of {g['images']}; one fold holds {g['fold_share']:.0%}).</p>")
+# %% ../nbs/01_data.ipynb #2d9edd93
+def groups_md(g):
+    "The audit page's group section (Markdown) from `group_findings`: sizes, and each group too big for a fold with the links whose removal would split it."
+    s = (f"{g['groups']} groups; median {g['median']:.0f} images, largest {g['largest']} "
+         f"({g['largest_share']:.0%} of {g['images']}; one fold holds {g['fold_share']:.0%}).")
     for L in g['large']:
-        s += (f"<p class='warn'><b>Group {html.escape(L['group'])} holds {L['images']} images ({L['share']:.0%}), more than one fold:</b> "
+        s += (f"\n\n> ⚠️ **Group {L['group']} holds {L['images']} images ({L['share']:.0%}), more than one fold:** "
               f"{L['keys']} identities joined by {', '.join(f'{n} {r} links' for r, n in L['links'].items())}. "
-              "Group-aware CV cannot place it: fix the pairs file, or split with <code>dfd split --cut-chains</code>.</p>")
-        if L['weak_links']:
-            t = pd.DataFrame(L['weak_links']).assign(remove=lambda d: d.remove.map(lambda r: ', '.join(r[:4]) + (' …' if len(r) > 4 else '')))
-            s += '<p>Links whose removal alone would split it (most balanced first):</p>' + t.to_html(index=False)
-        else: s += '<p>No single link splits it: its identities are joined many times over.</p>'
+              "Group-aware CV cannot place it: fix the pairs file, or split with `dfd split --cut-chains`.")
+        s += ('\n\nLinks whose removal alone would split it (most balanced first): the table below.' if L['weak_links']
+              else '\n\nNo single link splits it: its identities are joined many times over.')
     return s
 
+# %% ../nbs/01_data.ipynb #6cc2b5d1
+AUDIT_TABLES = ('sources', 'geometry', 'colour', 'formats', 'modes', 'merges')   # written as audit/<name>.csv; the page shows each
+
 def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=None):
-    "Write `audit.html` (self-contained), `audit.png`, `audit.json` and `broken.csv` to `out_dir`; return the summary."
+    "Write the audit to `out_dir`: `audit.json` (the summary, returned), `audit.png`, `broken.csv`, one CSV per table, then the page `audit.html` (the report notebook `audit.ipynb`)."
     out_dir = Path(out_dir)
     t, pr, fig = audit_tables(df, merges), shortcut_probe(df, seed=seed), plot_audit(df)
     g = group_findings(df, merges, n_folds)
     save_atomic(out_dir/'audit.png', lambda p: fig.savefig(p, format='png', dpi=90))
+    plt.close(fig)
     save_atomic(out_dir/'broken.csv', lambda p: t['broken'].to_csv(p, index=False))
-    summary = dict(files=len(df), ok=int(df.ok.sum()), broken=int((~df.ok).sum()), groups=int(df[df.ok].group.nunique()),
+    for name in AUDIT_TABLES:
+        if name in t: save_atomic(out_dir/f'{name}.csv', lambda p: t[name].to_csv(p))
+    summary = dict(root=str(shown(df.attrs.get('root', ''))), files=len(df), ok=int(df.ok.sum()), broken=int((~df.ok).sum()), groups=int(df[df.ok].group.nunique()),
                    sources=t['sources'].reset_index().to_dict('records'), probe_auc=pr['auc'], probe_auc_ci=pr['ci'], probe_p=pr['p'],
                    probe_note=pr['note'], probe_models=pr['models'], probe_features=pr['features'], group_sizes=g,
                    merges={r: int(n) for r, n in (merges.reason.value_counts().items() if merges is not None else [])})
-    if faces is not None: summary['face_fallback'] = {k: v for k, v in faces.items() if k != 'table'}
+    if faces is not None:
+        summary['face_fallback'] = {k: v for k, v in faces.items() if k != 'table'}
+        save_atomic(out_dir/'faces.csv', lambda p: faces['table'].to_csv(p))
     if g['large'] and merges is not None:   # what `--cut-chains` would drop
         _, dropped = cut_chains(df, merges, n_folds)
         save_atomic(out_dir/'cut_chains_dropped.csv', lambda p: dropped.to_csv(p, index=False))
         summary['cut_chains'] = dict(dropped=len(dropped), by_source=dropped.source.value_counts().to_dict())
     save_json(summary, out_dir/'audit.json')
-    parts = [f"<h1>Dataset audit</h1><p>Root: <code>{html.escape(str(shown(df.attrs.get('root', ''))))}</code> &middot; "
-             f"{summary['files']} files, {summary['ok']} readable, {summary['broken']} unreadable, {summary['groups']} groups.</p>",
-             f"<h2>Metadata-only shortcut probe</h2><p><b>{html.escape(probe_verdict(pr))}</b>. "
-             f"Models: {', '.join(f'{k} {v:.3f}' for k, v in pr['models'].items()) or 'none'}.</p>",
-             pd.Series(pr['features'], name='AUC of the feature alone').to_frame().to_html(float_format='%.3f'),
-             '<h2>Groups</h2>' + _groups_html(g)]
-    if 'cut_chains' in summary:
-        parts.append(f"<p>With <code>--cut-chains</code>, {summary['cut_chains']['dropped']} fakes would be dropped "
-                     f"({', '.join(f'{s} {n}' for s, n in summary['cut_chains']['by_source'].items())}); every real image is kept. "
-                     "The list is in <code>cut_chains_dropped.csv</code>.</p>")
-    if faces is not None:
-        parts.append(f"<h2>Face detection</h2><p class='{'warn' if faces['warn'] else ''}'>{html.escape(faces['message'])}</p>"
-                     + faces['table'].to_html(float_format='%.3f'))
-    parts.append(f'<h2>Figures</h2><img src="data:image/png;base64,{_fig_b64(fig)}">')
-    for name, tab in t.items():
-        parts.append(f'<h2>{name.capitalize()}</h2>' + (tab.to_html(float_format='%.3f') if len(tab) else '<p>none</p>'))
-    style = ('<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}'
-             'td,th{border:1px solid #ccc;padding:2px 6px}.warn{background:#fff3cd;padding:6px}</style>')
-    save_atomic(out_dir/'audit.html', lambda p: p.write_text(f'<html><head><meta charset="utf-8">{style}</head><body>' + '\n'.join(parts) + '</body></html>'))
-    plt.close(fig)
+    audit_page(out_dir)
     return summary
+
+# %% ../nbs/01_data.ipynb #108fb984
+def audit_page(out_dir):
+    "Render the audit page `out_dir/audit.html` with the report notebooks' renderer (`nbs/report/audit.ipynb`); without a source checkout, say so: the files are there."
+    from deepfake_detect.report import render, reports_dir
+    try: nb = reports_dir()/'audit.ipynb'
+    except FileNotFoundError as e: log.warning(f'{e}: the audit page is not written; audit.json and the tables are'); return None
+    return render(nb, out_dir, Path(out_dir)/'audit.html')
 
 # %% ../nbs/01_data.ipynb #9010ce2f
 class SplitError(ValueError):
     "A dataset that cannot be split as asked; the message says why and what to do."
 
+# %% ../nbs/01_data.ipynb #d18de632
 def check_groups(df, n_folds=5, cut=False):
     "Raise `SplitError` unless the groups of the usable rows of `df` can fill a test part and `n_folds` folds; `cut`: they were already cut by identity."
     sz = df.groupby('group').size()
@@ -499,6 +508,7 @@ def _bisect(G, w, cap, seed):
     a, b = nx.community.kernighan_lin_bisection(G, seed=seed)
     return _bisect(G.subgraph(a), w, cap, seed) + _bisect(G.subgraph(b), w, cap, seed)
 
+# %% ../nbs/01_data.ipynb #b7027bbd
 def cut_chains(df, merges, n_folds=5, test_ratio=0.1, seed=42):
     "Regroup `df` by identity pieces that fit a fold; return `(df, dropped)` with each dropped fake's reason in `cut`."
     df = df.copy()
@@ -533,6 +543,7 @@ def _strata(df):
     "One row per group with its stratum: the sorted set of sources it holds."
     return df.groupby('group').source.agg(lambda s: '+'.join(sorted(set(s)))).rename('stratum')
 
+# %% ../nbs/01_data.ipynb #c2e3a2be
 def _pick(strata, ratio, seed):
     "Groups whose seeded rank is below `ratio` (at least one, so no part is ever empty)."
     u = _ranks(strata, seed)
@@ -540,6 +551,7 @@ def _pick(strata, ratio, seed):
     if len(sel) and not sel.any(): sel[np.argmin(u.to_numpy())] = True
     return set(strata.index[sel])
 
+# %% ../nbs/01_data.ipynb #a8fd4faf
 def _ranks(strata, seed):
     "A seeded rank in [0, 1) for each group, uniform within its stratum."
     rng = np.random.default_rng(seed)

@@ -12,6 +12,7 @@ import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from PIL import Image
 from tqdm.auto import tqdm
+from fastcore.basics import AttrDict
 from .config import *
 from .stats import mean_ci
 from .preprocessing import build_cache, get_transforms, apply_tfms, detect_faces, files_key, letterbox_rect
@@ -21,7 +22,8 @@ from .cv import load_weights, fold_done, exp_data, pooled, ensemble
 # %% auto #0
 __all__ = ['CAM_METHODS', 'TARGETS', 'cam_method', 'cam_maps', 'box_mask', 'bars_mask', 'region_share', 'pick_images',
            'view_faces', 'energy_rows', 'energy_summary', 'ece', 'overlay', 'gallery_fig', 'hard_fig',
-           'calibration_fig', 'save_png', 'results_root', 'study_data', 'exp_name', 'explain', 'describe']
+           'calibration_fig', 'save_png', 'results_root', 'study_data', 'exp_name', 'cam_setup', 'cams_of',
+           'view_energy', 'hard_examples', 'calibration', 'explain', 'describe']
 
 # %% ../nbs/06_gradcam.ipynb #cc64c020
 CAM_METHODS = {'gradcam': 'GradCAM', 'gradcam++': 'GradCAMPlusPlus', 'eigencam': 'EigenCAM', 'scorecam': 'ScoreCAM'}
@@ -33,6 +35,7 @@ def cam_method(name):
     import pytorch_grad_cam
     return getattr(pytorch_grad_cam, CAM_METHODS[name])
 
+# %% ../nbs/06_gradcam.ipynb #97f9f2cc
 def cam_maps(model, arch, x, method='gradcam', target='pred', layer=None, bs=32):
     "CAMs `(N, H, W)` in [0, 1] of `model` for the normalized batch `x`, at its size, and P(fake); `target`: 'pred', 'fake' or 'real'."
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
@@ -59,6 +62,7 @@ def box_mask(box, sz):
     c = np.arange(sz) + .5
     return (c[None, :] >= box[0]) & (c[None, :] <= box[2]) & (c[:, None] >= box[1]) & (c[:, None] <= box[3])
 
+# %% ../nbs/06_gradcam.ipynb #e871558d
 def bars_mask(w, h, sz):
     "The padding bars of a `w`×`h` image letterboxed to `sz` (where `preprocessing.letterbox` puts them)."
     x0, y0, nw, nh = letterbox_rect(w, h, sz)
@@ -66,6 +70,7 @@ def bars_mask(w, h, sz):
     m[y0:y0 + nh, x0:x0 + nw] = False
     return m
 
+# %% ../nbs/06_gradcam.ipynb #e4b1b862
 def region_share(cam, mask):
     "Share of `cam`'s energy inside `mask`: 1.0 when all of it is inside, 0.0 when none is; NaN for a flat (all-zero) CAM."
     tot = float(cam.sum())
@@ -91,6 +96,7 @@ def view_faces(imgs, key, cache_dir):
     save_atomic(f, lambda p: b.to_parquet(p, index=False))
     return b
 
+# %% ../nbs/06_gradcam.ipynb #0c3b39a9
 def energy_rows(cams, rows, boxes, view):
     "Per image of `rows` (with `width`, `height`): CAM energy share and area share of the face box, the bars (letterbox) and the background."
     sz, out = cams.shape[-1], []
@@ -113,6 +119,7 @@ def _bars_ci(f):
     ci = mean_ci(b) if len(b) > 1 else dict(ci_low=np.nan, ci_high=np.nan)
     return dict(bars_share_low=ci['ci_low'], bars_share_high=ci['ci_high'])
 
+# %% ../nbs/06_gradcam.ipynb #d08e19d0
 def energy_summary(er):
     "Per evaluated view and source (and `all`): images, faces found, face share with its 95% t-interval, face area, lift, bars and background shares."
     rows = []
@@ -141,11 +148,13 @@ def overlay(img, cam, alpha=.5):
     from pytorch_grad_cam.utils.image import show_cam_on_image
     return show_cam_on_image(np.asarray(img, np.float32) / 255, cam, use_rgb=True, image_weight=1 - alpha)
 
+# %% ../nbs/06_gradcam.ipynb #ad3d7bf2
 def _wrap(title, fig):
     "`title` broken into lines that fit `fig`'s width (about 15 characters per inch at 8 pt)."
     import textwrap
     return textwrap.fill(title, max(30, int(fig.get_figwidth() * 15)))
 
+# %% ../nbs/06_gradcam.ipynb #446d9296
 def _cell(ax, img, box=None, title='', color='black'):
     ax.imshow(img); ax.set_xticks([]); ax.set_yticks([])
     if box is not None and not np.isnan(np.asarray(box, float)).any():
@@ -153,6 +162,7 @@ def _cell(ax, img, box=None, title='', color='black'):
         ax.add_patch(plt.Rectangle((x0 - .5, y0 - .5), x1 - x0, y1 - y0, fill=False, ec='white', lw=.8, ls='--'))
     ax.set_title(title, color=color, fontsize=7, pad=2)
 
+# %% ../nbs/06_gradcam.ipynb #78d2fb86
 def gallery_fig(imgs, cams, rows, boxes, title):
     "Overlays of `cams` on `imgs`, one row per source; each titled with P(fake) (red when misclassified), the face box dashed."
     srcs = list(dict.fromkeys(rows.source))
@@ -172,6 +182,7 @@ def gallery_fig(imgs, cams, rows, boxes, title):
         fig.tight_layout()
     return fig
 
+# %% ../nbs/06_gradcam.ipynb #c98f4498
 def hard_fig(imgs, cams, rows, title):
     "The most confident errors: each image above its CAM overlay; false positives first, then false negatives."
     n = max(1, len(rows))
@@ -188,6 +199,7 @@ def hard_fig(imgs, cams, rows, title):
         fig.tight_layout()
     return fig
 
+# %% ../nbs/06_gradcam.ipynb #997cdfcc
 def calibration_fig(sets, by_source, title):
     "Reliability curves with ECE of each prediction set in `sets` (`{name: preds}`), and histograms of P(fake) per class and per source of `by_source`."
     from sklearn.calibration import calibration_curve
@@ -211,6 +223,7 @@ def calibration_fig(sets, by_source, title):
         fig.tight_layout()
     return fig
 
+# %% ../nbs/06_gradcam.ipynb #dd1698bd
 def save_png(fig, path, dpi=150):
     "Write `fig` to `path` atomically (PNG) and close it."
     save_atomic(path, lambda p: fig.savefig(p, format='png', dpi=dpi))
@@ -222,20 +235,24 @@ def results_root(exp_dir):
     "The results folder of an experiment: `OUT` of `OUT/<phase>/<experiment>` or `OUT/runs/<id>`."
     return Path(exp_dir).parent.parent
 
+# %% ../nbs/06_gradcam.ipynb #fcc6f52b
 def study_data(out):
     "The dataset folder of the study in `out` (its `study.json`), or None."
     f = Path(out)/'study.json'
     d = read_json(f).get('data') if f.exists() else None
     return Path(d) if d else None
 
+# %% ../nbs/06_gradcam.ipynb #f4e75743
 def exp_name(exp_dir):
     "`<phase>/<experiment>` as the study links it (or the folder name)."
     p = Path(exp_dir)
     return p.name if p.parent.name == 'runs' else f'{p.parent.name}/{p.name}'
 
+# %% ../nbs/06_gradcam.ipynb #ae44a802
 def _settings(fd, **kw):
     return kw | dict(checkpoint_mtime_ns=(fd/'model.pth').stat().st_mtime_ns)
 
+# %% ../nbs/06_gradcam.ipynb #f5815476
 def _explain_view(model, arch, layer, data, rows, view, cfg, stats, data_dir, out, method, target, progress, faces=True):
     arr, _ = build_cache(data, data_dir, cfg['size'], view, Path(out)/'cache', progress=progress)
     imgs = np.asarray(arr[rows.row.to_numpy()])
@@ -243,6 +260,59 @@ def _explain_view(model, arch, layer, data, rows, view, cfg, stats, data_dir, ou
     boxes = view_faces(imgs, files_key(rows, data_dir, 'viewfaces', view, cfg['size']), Path(out)/'cache') if faces else None   # hard examples need no face box
     return imgs, cams, probs, boxes
 
+# %% ../nbs/06_gradcam.ipynb #629a683b
+def cam_setup(exp_dir, fold=0, method='gradcam', target='pred'):
+    "What every CAM of fold `fold` of `exp_dir` needs: its config and normalization, the model (eval mode), its CAM layer, the method and target."
+    fd = Path(exp_dir)/f'fold_{fold}'
+    cfg, stats = load_config(Path(exp_dir)/'config.json'), read_json(fd/'metrics.json')['norm_stats']
+    model = load_weights(create_model(cfg['arch']), fd).eval()
+    name = cam_layer_name(model, cfg['arch'], cfg['size'])
+    return AttrDict(cfg=cfg, stats=stats, arch=cfg['arch'], model=model, layer=model.get_submodule(name), layer_name=name, method=method, target=target)
+
+# %% ../nbs/06_gradcam.ipynb #95652690
+def cams_of(s, data, rows, view, data_dir, out, progress=True, faces=True):
+    "Images, CAMs, probabilities and face boxes of `rows` in `view`, for the setup `s` (`cam_setup`)."
+    return _explain_view(s.model, s.arch, s.layer, data, rows, view, s.cfg, s.stats, data_dir, out, s.method, s.target, progress, faces=faces)
+
+# %% ../nbs/06_gradcam.ipynb #6590e332
+def view_energy(s, exp_dir, fold, data, rows, gal, views, data_dir, out, progress=True):
+    "CAM energy of `rows` in each of `views`, a gallery of `gal` per view, and per view the largest gap between these probabilities and the stored ones: `(rows, files, gaps)`."
+    exp_dir, er, files, check = Path(exp_dir), [], [], {}
+    for v in views:
+        imgs, cams, probs, boxes = cams_of(s, data, rows, v, data_dir, out, progress)
+        stored = (exp_dir/'letterbox'/f'fold_{fold}'/'preds.parquet') if v != s.cfg['view'] else exp_dir/f'fold_{fold}'/'preds.parquet'
+        if stored.exists():   # the CAM's forward pass must give the stored prediction: else the CAM explains another model
+            sp = pd.read_parquet(stored).query("role == 'test'").set_index('path').prob
+            check[v] = float(np.abs(sp.reindex(rows.path).to_numpy() - probs).max())
+        er.append(energy_rows(cams, rows, boxes, v).assign(path=rows.path.values, source=rows.source.values, label=rows.label.values, eval_view=v, prob=probs))
+        gi = rows.index.get_indexer(gal.index)
+        title = f"{exp_name(exp_dir)} · {s.arch} · {v} view, {s.cfg['size']} px · {s.method} ({s.layer_name}) · fold {fold}"
+        files.append(save_png(gallery_fig(imgs[gi], cams[gi], gal.assign(prob=probs[gi]), boxes.iloc[gi], title), exp_dir/f'gallery_{v}.png'))
+    return pd.concat(er, ignore_index=True), files, check
+
+# %% ../nbs/06_gradcam.ipynb #96fd3e03
+def hard_examples(s, exp_dir, fold, data, ptest, n_hard, data_dir, out, progress=True):
+    "The fold's `n_hard` most confident false positives and false negatives on the test set (`ptest`), with their CAMs in the model's own view: `(fp, fn, figure file)`."
+    fp = ptest[(ptest.label == 0) & (ptest.prob >= .5)].nlargest(n_hard, 'prob')
+    fn = ptest[(ptest.label == 1) & (ptest.prob < .5)].nsmallest(n_hard, 'prob')
+    hard = data.set_index('path').loc[pd.concat([fp, fn]).path].reset_index()
+    imgs, cams, probs, _ = cams_of(s, data, hard, s.cfg['view'], data_dir, out, progress, faces=False) if len(hard) else (None,) * 4
+    f = save_png(hard_fig(imgs, cams, hard.assign(prob=probs) if len(hard) else hard,
+                          f'{exp_name(exp_dir)}: most confident errors on the test set (fold {fold}, threshold 0.5): {len(fp)} false positives, {len(fn)} false negatives shown'),
+                 Path(exp_dir)/'hard_examples.png')
+    return fp, fn, f
+
+# %% ../nbs/06_gradcam.ipynb #e3f140c0
+def calibration(exp_dir, arch, n_folds):
+    "Calibration (ECE) of every fold's out-of-fold predictions and of the fold ensemble on the test set: the table (saved as `calibration.csv`) and its figure file."
+    exp_dir = Path(exp_dir)
+    oof, ens = pooled(exp_dir, 'holdout'), ensemble(exp_dir)
+    sets = {'out-of-fold (held-out parts)': oof, 'test (fold ensemble)': ens}
+    cal = pd.DataFrame([dict(set=k, images=len(p), ece=ece(p.label, p.prob), mean_prob=p.prob.mean(), share_fake=p.label.mean()) for k, p in sets.items()])
+    save_atomic(exp_dir/'calibration.csv', lambda p: cal.to_csv(p, index=False))
+    return cal, save_png(calibration_fig(sets, oof, f'{exp_name(exp_dir)}: calibration ({arch}, {n_folds} folds)'), exp_dir/'calibration.png')
+
+# %% ../nbs/06_gradcam.ipynb #b2833c43
 def explain(exp_dir, data_dir=None, out=None, fold=0, method='gradcam', target='pred', n=16, max_images=200, n_hard=6, seed=0,
             force=False, progress=True):
     "Write `exp_dir`'s explanations (CAM galleries and energy per evaluated view, hard examples, calibration) into it; return `explain.json`'s content."
@@ -253,65 +323,32 @@ def explain(exp_dir, data_dir=None, out=None, fold=0, method='gradcam', target='
         raise FileNotFoundError(f'{fd}: fold {fold} is not finished (no metrics.json or model.pth); finish the experiment or choose another --fold')
     out = Path(out) if out else results_root(exp_dir)
     data_dir = Path(data_dir) if data_dir else study_data(out)
-    if data_dir is None or not data_dir.is_dir():
-        raise FileNotFoundError(f'the dataset of {exp_dir} is not known or gone ({data_dir}): pass --data DATA_DIR')
+    if data_dir is None or not data_dir.is_dir(): raise FileNotFoundError(f'the dataset of {exp_dir} is not known or gone ({data_dir}): pass --data DATA_DIR')
     cam_method(method)
-    settings = _settings(fd, fold=fold, method=method, target=target, n=n, max_images=max_images, n_hard=n_hard, seed=seed)
-    jf = exp_dir/'explain.json'
+    settings, jf = _settings(fd, fold=fold, method=method, target=target, n=n, max_images=max_images, n_hard=n_hard, seed=seed), exp_dir/'explain.json'
     if not force and jf.exists() and read_json(jf).get('settings') == settings: return read_json(jf)
-    t0 = time.time()
-    cfg, stats = load_config(exp_dir/'config.json'), read_json(fd/'metrics.json')['norm_stats']
-    arch = cfg['arch']
-    model = load_weights(create_model(arch), fd).eval()
-    layer_name = cam_layer_name(model, arch, cfg['size'])
-    layer = model.get_submodule(layer_name)
-    data = exp_data(exp_dir)
-    preds = pd.read_parquet(fd/'preds.parquet')
-    ptest = preds[preds.role == 'test']
-    test = data[data.test & data.path.isin(ptest.path)]   # the test images this fold was evaluated on
-    rows = pick_images(test, max_images, seed)
+    t0, s, data = time.time(), cam_setup(exp_dir, fold, method, target), exp_data(exp_dir)
+    ptest = pd.read_parquet(fd/'preds.parquet').query("role == 'test'")
+    rows = pick_images(data[data.test & data.path.isin(ptest.path)], max_images, seed)   # among the test images this fold was evaluated on
     gal = pick_images(rows, n, seed)
-    views = [cfg['view']] + (['letterbox'] if (exp_dir/'letterbox').is_dir() and cfg['view'] != 'letterbox' else [])
-    er, files, check = [], [], {}
-    for v in views:
-        imgs, cams, probs, boxes = _explain_view(model, arch, layer, data, rows, v, cfg, stats, data_dir, out, method, target, progress)
-        stored = (exp_dir/'letterbox'/f'fold_{fold}'/'preds.parquet') if v != cfg['view'] else fd/'preds.parquet'
-        if stored.exists():
-            sp = pd.read_parquet(stored).query("role == 'test'").set_index('path').prob
-            check[v] = float(np.abs(sp.reindex(rows.path).to_numpy() - probs).max())
-        er.append(energy_rows(cams, rows, boxes, v).assign(path=rows.path.values, source=rows.source.values, label=rows.label.values,
-                                                           eval_view=v, prob=probs))
-        gi = rows.index.get_indexer(gal.index)
-        title = f"{exp_name(exp_dir)} · {arch} · {v} view, {cfg['size']} px · {method} ({layer_name}) · fold {fold}"
-        files.append(save_png(gallery_fig(imgs[gi], cams[gi], gal.assign(prob=probs[gi]), boxes.iloc[gi], title), exp_dir/f'gallery_{v}.png'))
-    er = pd.concat(er, ignore_index=True)
-    summ = energy_summary(er).assign(method=method, fold=fold, layer=layer_name)
+    views = [s.cfg['view']] + (['letterbox'] if (exp_dir/'letterbox').is_dir() and s.cfg['view'] != 'letterbox' else [])
+    er, files, check = view_energy(s, exp_dir, fold, data, rows, gal, views, data_dir, out, progress)
+    summ = energy_summary(er).assign(method=method, fold=fold, layer=s.layer_name)
     save_atomic(exp_dir/'cam_images.csv', lambda p: er.to_csv(p, index=False))
     save_atomic(exp_dir/'cam_energy.csv', lambda p: summ.to_csv(p, index=False))
-    # the fold's most confident errors on the test set, in the model's own view
-    fp = ptest[(ptest.label == 0) & (ptest.prob >= .5)].nlargest(n_hard, 'prob')
-    fn = ptest[(ptest.label == 1) & (ptest.prob < .5)].nsmallest(n_hard, 'prob')
-    hard = data.set_index('path').loc[pd.concat([fp, fn]).path].reset_index()
-    imgs, cams, probs, _ = _explain_view(model, arch, layer, data, hard, cfg['view'], cfg, stats, data_dir, out, method, target, progress, faces=False) if len(hard) else (None,) * 4
-    files.append(save_png(hard_fig(imgs, cams, hard.assign(prob=probs) if len(hard) else hard,
-                                   f'{exp_name(exp_dir)}: most confident errors on the test set (fold {fold}, threshold 0.5): {len(fp)} false positives, {len(fn)} false negatives shown'), exp_dir/'hard_examples.png'))
-    # calibration: every fold's out-of-fold predictions, and the fold ensemble on the test set
-    oof = pooled(exp_dir, 'holdout')
-    ens = ensemble(exp_dir)
-    sets = {'out-of-fold (held-out parts)': oof, 'test (fold ensemble)': ens}
-    cal = pd.DataFrame([dict(set=k, images=len(p), ece=ece(p.label, p.prob), mean_prob=p.prob.mean(), share_fake=p.label.mean()) for k, p in sets.items()])
-    save_atomic(exp_dir/'calibration.csv', lambda p: cal.to_csv(p, index=False))
-    files.append(save_png(calibration_fig(sets, oof, f'{exp_name(exp_dir)}: calibration ({arch}, {cfg["n_folds"]} folds)'), exp_dir/'calibration.png'))
-    res = dict(settings=settings, experiment=str(exp_dir.absolute()), arch=arch, view=cfg['view'], size=cfg['size'], eval_views=views, layer=layer_name,
+    fp, fn, hf = hard_examples(s, exp_dir, fold, data, ptest, n_hard, data_dir, out, progress)
+    cal, cf = calibration(exp_dir, s.arch, s.cfg['n_folds'])
+    res = dict(settings=settings, experiment=str(exp_dir.absolute()), arch=s.arch, view=s.cfg['view'], size=s.cfg['size'], eval_views=views, layer=s.layer_name,
                images=len(rows), gallery=len(gal), faces_found={v: int(er[er.eval_view == v].face_found.sum()) for v in views},
                hard_examples=dict(fp=len(fp), fn=len(fn)), ece=dict(zip(cal.set, cal.ece)), prob_check_max_abs_diff=check,
-               files=[Path(f).name for f in files] + ['cam_images.csv', 'cam_energy.csv', 'calibration.csv'], seconds=round(time.time() - t0, 2))
+               files=[Path(f).name for f in files + [hf, cf]] + ['cam_images.csv', 'cam_energy.csv', 'calibration.csv'], seconds=round(time.time() - t0, 2))
     save_json(res, jf)
     return res
 
 # %% ../nbs/06_gradcam.ipynb #6895e122
 def _f(v): return '—' if pd.isna(v) else f'{v:.2f}'
 
+# %% ../nbs/06_gradcam.ipynb #6717ddd1
 def describe(res, name=None, short=False, where=None):
     "What explanation `res` (`explain`'s result) found: energy on the face (and bars) per evaluated view, calibration; `short`: one line; `where`: its folder (default: where it was written)."
     d = Path(where or res['experiment'])

@@ -24,6 +24,7 @@ def conv_block(ni, nf):
     "3×3 conv, batch norm, ReLU, 2× max-pool."
     return nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1, bias=False), nn.BatchNorm2d(nf), nn.ReLU(inplace=True), nn.MaxPool2d(2))
 
+# %% ../nbs/03_models.ipynb #69f33a4c
 class SimpleCNN(nn.Module):
     "A small CNN baseline (~400k parameters) with `n_out` outputs."
     def __init__(self, n_out=2, widths=(32, 64, 128, 256), p=0.25):
@@ -51,43 +52,51 @@ def weights_spec(arch, pretrained):
     if arch == 'simplecnn' or spec in (None, '', 'none'): return None
     return str(spec)
 
+# %% ../nbs/03_models.ipynb #e2d8da72
 def is_hub_id(spec):
     "Whether weights spec `spec` names a Hugging Face hub repo (`org/name`) rather than a local file."
     return not Path(spec).exists() and not spec.endswith(WEIGHT_SUFFIXES) and re.fullmatch(r'[\w.-]+/[\w.-]+', spec) is not None
 
+# %% ../nbs/03_models.ipynb #8a93ee0f
 @functools.lru_cache(maxsize=None)   # building a timm model to read its config is not free: once per architecture
 def hub_id(arch):
     "The Hugging Face hub id of timm's default pretrained tag of `arch` (e.g. `timm/resnet18.a1_in1k`)."
     import timm
     return timm.models.get_pretrained_cfg(arch).hf_hub_id if '.' in arch else timm.create_model(arch, pretrained=False).pretrained_cfg['hf_hub_id']
 
+# %% ../nbs/03_models.ipynb #487e6c5d
 def hub_repo(arch, spec):
     "The hub repo weights spec `spec` of `arch` reads: timm's default tag for 'imagenet', the id itself for a hub id, None for a file or none."
     if not spec: return None
     return hub_id(arch) if spec == 'imagenet' else spec if is_hub_id(spec) else None
 
+# %% ../nbs/03_models.ipynb #fbabf3c1
 def cached_weights(repo):
     "The weights file of hub repo `repo` in the Hugging Face cache (`HF_HOME`), or None."
     from huggingface_hub import try_to_load_from_cache
     return next((Path(p) for f in HUB_FILES if isinstance(p := try_to_load_from_cache(repo, f), str)), None)
 
+# %% ../nbs/03_models.ipynb #b5c3f61e
 class WeightsMissing(FileNotFoundError):
     "Hub weights asked for but not in the Hugging Face cache, and not fetched (offline, or the fetch failed)."
 
 WAYS_OUT = ('. Ways out: run without them (--set pretrained=none); give a local file (--set pretrained=PATH, or a mapping '
             '{"resnet18": "PATH"}); or fetch them first (dfd weights fetch, on a machine with internet, into the same HF_HOME, and copy that cache here).')
 
+# %% ../nbs/03_models.ipynb #3211c055
 def weights_missing(arch, spec='imagenet'):
     "Why `arch`'s hub weights `spec` cannot be loaded offline: '' when they are in the Hugging Face cache (`HF_HOME`)."
     repo = hub_repo(arch, spec)
     if repo is None or cached_weights(repo): return ''
     return f"{arch}: {'ImageNet weights ' if spec == 'imagenet' else 'weights '}{repo} are not in the Hugging Face cache"
 
+# %% ../nbs/03_models.ipynb #bb8de2ef
 def offline():
     "Whether the Hugging Face hub is switched off here (`HF_HUB_OFFLINE=1`)."
     from huggingface_hub import constants
     return constants.is_offline_mode()
 
+# %% ../nbs/03_models.ipynb #840d62af
 def fetch_weights(repo):
     "Download hub repo `repo`'s weights file into the Hugging Face cache (a no-op when cached); its path."
     from huggingface_hub import hf_hub_download
@@ -98,6 +107,7 @@ def fetch_weights(repo):
         except EntryNotFoundError: continue
     raise WeightsMissing(f'{repo} holds none of {", ".join(HUB_FILES)}')
 
+# %% ../nbs/03_models.ipynb #6e2be73e
 def ensure_weights(cfgs):
     "Before any work: the hub weights every config in `cfgs` starts from are in the cache, fetched when the hub is reachable; else one `WeightsMissing` naming each. `{repo: arch}`."
     need = {}
@@ -112,6 +122,7 @@ def ensure_weights(cfgs):
     if miss: raise WeightsMissing('; '.join(miss) + WAYS_OUT)
     return {r: a for r, (a, _) in need.items()}
 
+# %% ../nbs/03_models.ipynb #e30b469a
 def weights_id(arch, pretrained):
     "The identity of the weights `arch` starts from, for config ids: None (from scratch), `hub:<repo>`, or `sha256:<hash>` of a local file."
     spec = weights_spec(arch, pretrained)
@@ -119,6 +130,7 @@ def weights_id(arch, pretrained):
     if spec: return f'sha256:{file_hash(spec)}' if Path(spec).is_file() else f'file:{spec}'   # a missing file stops at training, naming it
     return None
 
+# %% ../nbs/03_models.ipynb #32741c43
 def create_model(arch='simplecnn', n_out=2, pretrained=None):
     "Model `arch` with `n_out` outputs, starting from `weights_spec(arch, pretrained)`: random, hub weights (read from the cache only) or a local file."
     if arch not in ARCHS: raise ValueError(f'unknown architecture {arch!r}; choose from {", ".join(ARCHS)}')
@@ -130,11 +142,11 @@ def create_model(arch='simplecnn', n_out=2, pretrained=None):
     if spec: load_pretrained(model, spec, repo)   # hub weights from the cached file (nothing downloads here, in a fold), strictly: timm's own loader is lenient once the head changes
     return model
 
-
 # %% ../nbs/03_models.ipynb #a1dd9b3e
 class CheckpointError(ValueError):
     "A weights file that is not a checkpoint this tool can load; the message names the file."
 
+# %% ../nbs/03_models.ipynb #978f435d
 def read_state(f):
     "The state dict in weights file `f`, loaded safely (`weights_only=True`); a damaged or foreign file raises `CheckpointError` naming it."
     f = Path(f)
@@ -159,6 +171,7 @@ def read_state(f):
 WAYS_OUT = ('. Ways out: run without them (--set pretrained=none); give a local file (--set pretrained=PATH, or a mapping '
             '{"resnet18": "PATH"}); or fetch them on a machine with internet into the same HF_HOME and copy that cache here.')
 
+# %% ../nbs/03_models.ipynb #918ef024
 def load_pretrained(model, path, name=None):
     "Load weights from local file `path` (of hub repo `name`, if any) into `model`: every tensor but the classifier head must match (names and shapes), or it stops with the counts and names."
     path = Path(path)
@@ -181,6 +194,7 @@ def load_pretrained(model, path, name=None):
     model.load_state_dict(keep, strict=False)
     return len(keep), len(own)
 
+# %% ../nbs/03_models.ipynb #be458e11
 def _head_names(model):
     "The top-level names of `model`'s classifier head (timm's `default_cfg['classifier']`), replaced for our outputs."
     c = getattr(model, 'pretrained_cfg', {}).get('classifier', 'fc')
@@ -199,6 +213,7 @@ def _family(arch):
         if arch.startswith(f): return f
     raise ValueError(f'no Grad-CAM layer known for {arch!r}; known families: {", ".join(CAM_LAYERS)}')
 
+# %% ../nbs/03_models.ipynb #7e3bd186
 def cam_layer_name(model, arch, sz=None, min_side=3):
     "Name of `arch`'s Grad-CAM layer: the declared one, or at input size `sz` the deepest whose map is ≥ `min_side` cells wide."
     names = CAM_LAYERS[_family(arch)]
@@ -215,6 +230,7 @@ def cam_layer_name(model, arch, sz=None, min_side=3):
         model.train(was)
     return next((n for n in names if sides[n] >= min_side), names[-1])
 
+# %% ../nbs/03_models.ipynb #5dd5cac5
 def gradcam_layer(model, arch, sz=None, min_side=3):
     "The Grad-CAM target layer of `model` (built by `create_model(arch)`); see `cam_layer_name` for `sz`."
     return model.get_submodule(cam_layer_name(model, arch, sz, min_side))

@@ -106,6 +106,7 @@ def load_table(res, phase, quiet=False):
         return None
     return t
 
+# %% ../nbs/09a_pages.ipynb #07799b43
 def load_tables(res):
     "Every usable table of `res`, by phase (quietly skipping missing or outdated ones)."
     return {p: t for p in PHASE_ARG if (t := load_table(res, p, quiet=True)) is not None}
@@ -116,6 +117,7 @@ def exp_dirs(res, phase):
     d = Path(res)/phase
     return {p.name: p for p in sorted(d.iterdir()) if p.is_dir()} if d.is_dir() else {}
 
+# %% ../nbs/09a_pages.ipynb #5f1035d5
 def fold_metrics(exp_dir, quiet=False):
     "One row per finished fold of `exp_dir` (AUCs, gap, per-source AUCs on the fold's held-out part); missing folds noticed."
     exp_dir = Path(exp_dir)
@@ -134,6 +136,7 @@ def fold_metrics(exp_dir, quiet=False):
     if miss and not quiet: notice(f'{exp_dir.name}: fold(s) {", ".join(map(str, miss))} not finished; shown: the {len(rows)} finished fold(s).')
     return pd.DataFrame(rows)
 
+# %% ../nbs/09a_pages.ipynb #dd0df1ec
 def source_auc_ci(folds):
     "Per-source AUC over folds: mean and 95 % t-interval, one row per source."
     cols = [c for c in folds.columns if c.startswith('auc_')]
@@ -145,6 +148,7 @@ def ci_text(x, lo, hi, d=3):
     "'0.623 [0.509, 0.738]'."
     return '—' if pd.isna(x) else f'{x:.{d}f} [{lo:.{d}f}, {hi:.{d}f}]'
 
+# %% ../nbs/09a_pages.ipynb #26e77fff
 def show_table(t, cols, delta='Δ', ref='reference'):
     "Display `cols` of `t` (a dict old→new name, or a list); `delta` with its interval in one cell, 'reference' where a row has none."
     cols = cols if isinstance(cols, dict) else {c: c for c in cols}
@@ -168,6 +172,7 @@ def pub_style():
     "Apply the report's publication style to matplotlib."
     plt.rcParams.update(STYLE)
 
+# %% ../nbs/09a_pages.ipynb #520a7fd1
 def save_fig(fig, name, res=None, show=True):
     "Save `fig` as `OUT/figures/<name>.png` and `.svg`, show it in the page, close it; the PNG path."
     d = Path(res or results_dir())/'figures'
@@ -198,6 +203,7 @@ def plot_source_auc(exps, title='Per-source AUC (fold held-out, mean and 95% t-i
     ax.legend(loc='lower right', ncol=min(3, len(cis)))
     return fig
 
+# %% ../nbs/09a_pages.ipynb #d18723ac
 def plot_history(exp_dirs_):
     "Training curves of each experiment (`{name: folder}`): train/valid loss and valid AUC per epoch, one thin line per fold."
     fig, axs = plt.subplots(1, 2, figsize=(7, 2.6))
@@ -213,11 +219,13 @@ def plot_history(exp_dirs_):
     axs[1].legend(fontsize=7)
     return fig
 
+# %% ../nbs/09a_pages.ipynb #af42dc86
 def pooled_preds(exp_dir, role='holdout'):
     "Predictions of every finished fold of `exp_dir` for `role`: `cv.pooled`, imported lazily (cv brings fastai, which most pages never need)."
     from deepfake_detect.cv import pooled
     return pooled(exp_dir, role)
 
+# %% ../nbs/09a_pages.ipynb #849db375
 def plot_confusion(preds, thr=.5):
     "Confusion matrices (rows: truth, columns: predicted at `thr`, one value or one per name) of `{name: predictions}`, counts and row shares."
     from sklearn.metrics import confusion_matrix
@@ -232,6 +240,7 @@ def plot_confusion(preds, thr=.5):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/09a_pages.ipynb #6f4a9a32
 def plot_deltas(t, label, col='Δ', title='Differences with 95% intervals'):
     "Forest plot: each row's `col` with its interval (`ci_low`, `ci_high`); Holm p beside it."
     t = t[t[col].notna()]
@@ -253,17 +262,20 @@ def load_index(res):
         if f.exists(): return pd.read_parquet(f)
     return None
 
+# %% ../nbs/09a_pages.ipynb #5927b8d8
 def data_root(res):
     "The dataset folder the study read (from `study.json`), or None if it is gone."
     d = study_info(res).get('data')
     return Path(d) if d and Path(d).is_dir() else None
 
+# %% ../nbs/09a_pages.ipynb #8d9238bf
 def load_splits(res, phase='phase1'):
     "The splits table an experiment of `phase` used (`role_k` per fold: train / valid / holdout / test / unused), or None."
     for d in exp_dirs(res, phase).values():
         if (d/'splits.parquet').exists(): return pd.read_parquet(d/'splits.parquet')
     return None
 
+# %% ../nbs/09a_pages.ipynb #dd449f77
 def split_check(sp):
     "Per fold: images per role, and the number of groups found in more than one role (must be 0)."
     rows = []
@@ -297,10 +309,12 @@ def phase_section(res, phase, cols, label='Experiment', delta='Δ'):
     with guard(f'the {phase} conclusions'): say(conclude(phase, t), 'Conclusions (from the numbers, by the plan’s rules):')
     return t
 
+# %% ../nbs/09a_pages.ipynb #ccf31a28
 def explained(res, phase):
     "`{experiment: folder}` of `phase`'s experiments that `dfd explain` has explained (they hold `explain.json`)."
     return {n: d for n, d in exp_dirs(res, phase).items() if (d/'explain.json').exists()}
 
+# %% ../nbs/09a_pages.ipynb #6c189136
 def gradcam_section(res, phase):
     "The Grad-CAM galleries of `phase`'s explained experiments, each with its CAM energy in words; otherwise say plainly that there are none."
     from IPython.display import Image

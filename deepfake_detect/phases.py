@@ -26,7 +26,7 @@ __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', '
            'study_configs', 'exp_summary', 'compare_folds', 'compare_all', 'with_holm', 'arch_params', 'rows_table',
            'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'scaling_table', 'final_table', 'select_phase2',
            'select_top', 'run_phase', 'known_phases', 'train_ahead', 'save_study', 'show_table', 'explain_phase',
-           'run_study']
+           'open_study', 'select_for', 'train_grid', 'explain_after', 'close_study', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -46,6 +46,7 @@ def parse_phases(s=None):
     for p in list(want): want |= set(NEEDS.get(p, ()))
     return [p for p in PHASES if p in want]
 
+# %% ../nbs/05_phases.ipynb #1c420d42
 def phase_spec(phase):
     "The JSON spec of `phase` (`configs/phases/<phase>.json`)."
     return read_json(config_dir()/'phases'/f'{phase}.json')
@@ -55,6 +56,7 @@ def exp_home(out, cfg):
     "Where the folds of `cfg` live: `OUT/runs/<config id>`."
     return Path(out)/'runs'/config_id(cfg)
 
+# %% ../nbs/05_phases.ipynb #08ab83dd
 def link_exp(out, phase, name, cfg):
     "Make `OUT/<phase>/<name>` a link to `cfg`'s home; return the link."
     l, target = Path(out)/phase/name, Path('..')/'runs'/config_id(cfg)
@@ -83,6 +85,7 @@ def phase_experiments(phase, preset=None, sets=None, sel=None):
     if phase == 'phase4a': return {f'{a}_{round(f * 100)}': cfg(a, f) for a in top for f in plan['fracs']}
     return {a: cfg(a, plan['frac']) for a in top}
 
+# %% ../nbs/05_phases.ipynb #6c8427e3
 def study_configs(phases=None, preset=None, sets=None):
     "`{phase/name: config}` of every experiment `phases` may run, each checked (its architecture known); Phase 4 with every Phase 3 architecture, as any may be selected."
     out = {}
@@ -97,6 +100,7 @@ def _spread(rows):
     "Per-fold standard deviation of the per-source AUCs (older fold rows: from their variance)."
     return rows.val_source_auc_std if 'val_source_auc_std' in rows else np.sqrt(rows.val_source_auc_var)
 
+# %% ../nbs/05_phases.ipynb #d5339024
 def exp_summary(rows):
     "An experiment's fold rows, summarized: AUC mean, std and corrected t-interval; mean train/val gap, per-source AUC spread (std) and test AUC."
     ci = mean_ci(rows.val_auc, ratio=(rows.n_holdout / rows.n_train).mean())   # Nadeau–Bengio: the folds' training sets overlap
@@ -104,6 +108,7 @@ def exp_summary(rows):
             'Train/Val Gap': rows.gap.mean(), 'Per-Source AUC Variance': _spread(rows).mean(), 'test_auc': rows.test_auc.mean(),
             'auc_interval': 'Nadeau–Bengio corrected t over folds, 95 %'}
 
+# %% ../nbs/05_phases.ipynb #98b61fe5
 def compare_folds(a, b, col='val_auc', sfx='', margin=MARGIN):
     "Δ = `b` − `a` of two experiments' fold rows on the same folds (column `col`): corrected resampled t-test and TOST within ±`margin`; keys end in `sfx`."
     if col == 'val_source_auc_std': a, b = (x.assign(val_source_auc_std=_spread(x)) for x in (a, b))
@@ -112,10 +117,12 @@ def compare_folds(a, b, col='val_auc', sfx='', margin=MARGIN):
     return {'Δ' + sfx: r['delta'], 'ci_low' + sfx: r['ci_low'], 'ci_high' + sfx: r['ci_high'], 'p' + sfx: r['p'],
             'p_eq' + sfx: tost(r['delta'], r['se'], margin, r['df'])}
 
+# %% ../nbs/05_phases.ipynb #f5ed496f
 def compare_all(a, b, margin=MARGIN):
     "AUC, train/val gap (`_gap`) and per-source AUC spread (`_var`) of `b` against `a`, each tested fold by fold."
     return compare_folds(a, b, margin=margin) | compare_folds(a, b, 'gap', '_gap', margin) | compare_folds(a, b, 'val_source_auc_std', '_var', margin) | {'margin': margin}
 
+# %% ../nbs/05_phases.ipynb #958609ad
 def with_holm(df):
     "`df` with `<p>_holm` beside each p-value column (`p`, `p_eq`, `p_gap`, …): Holm over the table, per column."
     if 'p' not in df: df['p'] = np.nan
@@ -129,6 +136,7 @@ def arch_params(arch):
     if arch not in _PARAMS: _PARAMS[arch] = n_params(create_model(arch, 2))
     return _PARAMS[arch]
 
+# %% ../nbs/05_phases.ipynb #5ca75b8e
 def rows_table(plan, cfgs, dirs):
     "Table of experiments `cfgs` (homes `dirs`): AUC with its interval, gap, per-source variance; Δ vs `plan['ref']`."
     R = {n: fold_rows(d) for n, d in dirs.items()}
@@ -167,6 +175,7 @@ TEST1 = {'letterbox': ('letterbox', 'Matched geometry (letterboxed real images)'
          'bars': ('bars', 'Control: the letterbox bars drawn, geometry as trained')}        # the bars, without the geometry
 TEST1_VIEWS = tuple(v for v, _ in TEST1.values())   # the re-evaluations of 2A Test 1
 
+# %% ../nbs/05_phases.ipynb #de88bdd0
 def letterbox_table(plan, cfgs, dirs):
     "2A Test 1: the same checkpoints evaluated standard, letterboxed, centre-cropped and with the bars drawn; each Δ against standard."
     (n, d), = dirs.items()
@@ -312,6 +321,7 @@ RULE_TOP = ("Rank the architectures trained at the chosen Phase 2 setting on the
 
 FORCE_TOP = 'DFD_TOP_MODELS'   # a measurement hook: force Phase 4's models (e.g. the costliest three, for the demo's worst-case time)
 
+# %% ../nbs/05_phases.ipynb #ab3e9ab1
 def select_top(p3, n_top=3):
     "The top `n_top` architectures of the Phase 3 table `p3` by `RULE_TOP` (or, for a measurement, those named by `DFD_TOP_MODELS`)."
     r = p3.sort_values(['AUC', 'Params'], ascending=[False, True])
@@ -331,6 +341,7 @@ def _todo(cfgs, out):
     uniq = {config_id(c): c for c in cfgs.values()}
     return sum(sum(not fold_done(exp_home(out, c)/f'fold_{k}') for k in range(c['n_folds'])) for c in uniq.values())
 
+# %% ../nbs/05_phases.ipynb #c551f0b8
 def _estimate(phases, preset, sets, out, sel=None):
     "Folds still to train in `phases`: counted where the experiments are known, estimated where a selection is still to come."
     n, seen, k = 0, set(), resolve(None, sets, preset=preset)['n_folds']
@@ -346,6 +357,7 @@ def _estimate(phases, preset, sets, out, sel=None):
             n += sum(not fold_done(exp_home(out, c)/f'fold_{j}') for j in range(c['n_folds']))
     return n
 
+# %% ../nbs/05_phases.ipynb #e3474104
 def _configs(phase, cfgs, out):
     "The distinct configs of `phase` as a grid: `{phase/name: (cfg, home)}`, each config once."
     exps, seen = {}, set()
@@ -355,6 +367,7 @@ def _configs(phase, cfgs, out):
         exps[f'{phase}/{n}'] = (c, exp_home(out, c))
     return exps
 
+# %% ../nbs/05_phases.ipynb #09e80a6f
 def run_phase(phase, data_dir, out, preset=None, sets=None, sel=None, board=None, progress=True, opts=None, trained=None):
     "Run `phase`: train its unfinished folds (scheduler `opts`), build its table; return `(table, record)`. `trained`: its folds a grid already trained."
     out, t0 = Path(out), time.time()
@@ -377,6 +390,7 @@ def run_phase(phase, data_dir, out, preset=None, sets=None, sel=None, board=None
                table=str(out/'tables'/f'{phase}.csv'))
     return tab, rec
 
+# %% ../nbs/05_phases.ipynb #2319e48e
 def known_phases(phases, preset=None, sets=None, sel=None):
     "`{phase: its experiments}` for the `phases` whose experiments are known with selection `sel` (phases 3 and 4 wait for theirs)."
     out = {}
@@ -385,6 +399,7 @@ def known_phases(phases, preset=None, sets=None, sel=None):
         except ConfigError: pass   # its selection is still to be made
     return out
 
+# %% ../nbs/05_phases.ipynb #4afc0c06
 def train_ahead(phases, data_dir, out, preset, sets, sel, opts, board, progress=True):
     "Train every unfinished fold of the `phases` known now as one grid; `({phase: folds trained for it}, the grid's record)`. A config in several phases counts for the first."
     exps, trained, seen = {}, {}, set()
@@ -400,6 +415,7 @@ def train_ahead(phases, data_dir, out, preset, sets, sel, opts, board, progress=
 # %% ../nbs/05_phases.ipynb #d4be6fa8
 def _print(s, bar=None): (bar.write if bar is not None else print)(s)
 
+# %% ../nbs/05_phases.ipynb #badf92c2
 def save_study(study, sf):
     "Write this run's record `study` into `sf` under a lock, merged: the phases another process recorded there meanwhile are kept."
     with file_lock(Path(sf).with_suffix('.lock')):
@@ -409,6 +425,7 @@ def save_study(study, sf):
         save_json(merged, sf)
     return sf
 
+# %% ../nbs/05_phases.ipynb #cea4ddb5
 def show_table(tab, phase):
     "A short text view of a phase table for the terminal."
     fmt = lambda v: f'{v:.3f}' if isinstance(v, (float, np.floating)) else str(v)
@@ -418,6 +435,7 @@ def show_table(tab, phase):
 
 EXPLAIN = ('phase1', *PHASE2, 'phase3', 'phase4b')   # the phases whose models the plan explains (Phase 3: its top models only)
 
+# %% ../nbs/05_phases.ipynb #d1100e7b
 def explain_phase(phase, data_dir, out, preset=None, sets=None, sel=None, tab=None):
     "Explain the experiments of `phase` the plan asks for (`EXPLAIN`), each distinct config once; `{name: explain.json or {'error': ...}}`."
     names = list(phase_experiments(phase, preset, sets, sel))
@@ -434,65 +452,95 @@ def explain_phase(phase, data_dir, out, preset=None, sets=None, sel=None, tab=No
         seen[key] = res[n]
     return res
 
+# %% ../nbs/05_phases.ipynb #17db7a52
+def open_study(out, data_dir, preset=None, sets=None, opts=None):
+    "The study's record (`out/study.json`, or a new one) with this run's data, preset, overrides, size map and scheduler."
+    sf = Path(out)/'study.json'
+    study = read_json(sf) if sf.exists() else {}
+    study.update(data=str(Path(data_dir).resolve()), preset=preset, overrides=sets or {}, size_map={str(k): v for k, v in size_map(preset).items()})
+    study.setdefault('phases', {})
+    study['scheduler'] = {k: v for k, v in (opts or sched_opts()).items() if v is not None}
+    return study
+
+# %% ../nbs/05_phases.ipynb #a6e97733
+def select_for(p, out, preset, sets, sel, tabs, bar=None):
+    "Before phase `p`, the choices it is run on: Phase 3's setting from Phase 2, Phase 4's models from Phase 3 (into `sel` and `selection.json`, each with its rule)."
+    out = Path(out)
+    if p == 'phase3':
+        c2 = {f'{q}/{n}': c for q in ('phase2b', 'phase2c', 'phase2d', 'phase2e') for n, c in phase_experiments(q, preset, sets).items()}
+        sel['best_phase2'] = select_phase2(c2, {k: fold_rows(exp_home(out, c)).val_auc.mean() for k, c in c2.items()}, tabs.get('phase2a_letterbox'))
+        sel.pop('top_models', None)
+        save_json(sel, out/'selection.json')
+        ch = sel['best_phase2']['chosen']
+        _print(f"\nselection: Phases 3 and 4 use {ch['size']} px, view {ch['view']}, augment={ch['augment']}: {sel['best_phase2']['reason']}", bar)
+    if p.startswith('phase4') and 'top_models' not in sel:
+        sel['top_models'] = select_top(tabs['phase3'], phase_spec('phase4a')['plan']['n_top'])
+        save_json(sel, out/'selection.json')
+        _print(f"\nselection: Phase 4 models {', '.join(sel['top_models']['chosen'])}: {sel['top_models']['reason']}", bar)
+    return sel
+
+# %% ../nbs/05_phases.ipynb #c5796536
+def train_grid(todo, data_dir, out, preset, sets, sel, opts, board, progress, study):
+    "Train the folds of phases `todo` as one grid; `{phase: folds trained}`. A grid with failed folds is recorded in `study.json` before its error goes up."
+    try: trained, g = train_ahead(todo, data_dir, out, preset, sets, sel, opts, board, progress)
+    except GridError as e:
+        study['failed'] = e.failed
+        save_study(study, Path(out)/'study.json')
+        raise
+    if g['tasks']: study.setdefault('grids', []).append({k: v for k, v in g.items() if k != 'logs'} | dict(phases=sorted(trained)))
+    return trained
+
+# %% ../nbs/05_phases.ipynb #61a79e6a
+def explain_after(p, data_dir, out, preset, sets, sel, tab, bar=None, progress=True):
+    "Grad-CAM of phase `p`'s explained experiments (`EXPLAIN`); a line for each, and their record for `study.json`."
+    t1 = time.time()
+    if progress: bar.set_description(f'explain {p}')
+    ex = explain_phase(p, data_dir, out, preset, sets, sel, tab)
+    bad = {n: r['error'] for n, r in ex.items() if 'error' in r}
+    rec = dict(experiments=sorted(ex), failed=bad, seconds=round(time.time() - t1, 1))
+    _print(f"Grad-CAM ({rec['seconds']:.0f}s, files in {Path(out)/p}/<experiment>/):" + ''.join(
+           '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
+    return rec
+
+# %% ../nbs/05_phases.ipynb #2edfea8f
+def close_study(study, phases, out, seconds):
+    "The study's record at the end of a run: its time, what this run trained, the distinct configs in `out/runs/`; saved."
+    out = Path(out)
+    study['seconds'] = round(seconds, 1)
+    study['last_run'] = dict(phases=list(phases), seconds=study['seconds'], trained_folds=sum(study['phases'][p]['trained_folds'] for p in phases if p in study['phases']))
+    study['unique_configs'] = len({p.name for p in (out/'runs').iterdir() if p.is_dir()}) if (out/'runs').exists() else 0
+    study.pop('failed', None)
+    save_study(study, out/'study.json')
+    return study
+
+# %% ../nbs/05_phases.ipynb #ee6b3351
 def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True, explain=True, opts=None):
     "Run the study's `phases` (all by default) on `data_dir` into `out`, resumably; write tables, `selection.json`, `study.json`; explain by `EXPLAIN` unless `explain=False`. `opts`: the scheduler (`sched_opts`)."
     out, data_dir, opts = Path(out), Path(data_dir), opts or sched_opts()
     phases = parse_phases(phases)
     ensure_weights(study_configs(phases, preset, sets).values())   # every config valid, every architecture known, its weights at hand, before any work
-    sf = out/'study.json'
-    study = read_json(sf) if sf.exists() else {}
-    study.update(data=str(data_dir.resolve()), preset=preset, overrides=sets or {}, size_map={str(k): v for k, v in size_map(preset).items()})
-    study.setdefault('phases', {})
-    study['scheduler'] = {k: v for k, v in opts.items() if v is not None}
+    sf, study = out/'study.json', open_study(out, data_dir, preset, sets, opts)
     sel = read_json(out/'selection.json') if (out/'selection.json').exists() and 'phase3' not in phases else {}
-    tabs, t0 = {}, time.time()
+    tabs, t0, ahead = {}, time.time(), {}   # ahead: {phase: folds trained for it by a grid that ran before it}
     board = Board(_estimate(phases, preset, sets, out, sel if 'phase3' not in phases else None), progress=progress)
-    bar, ahead = board.bar, {}   # ahead: {phase: folds trained for it by a grid that ran before it}
+    bar = board.bar
     try:
         for i, p in enumerate(phases):
-            if p == 'phase3':
-                c2 = {f'{q}/{n}': c for q in ('phase2b', 'phase2c', 'phase2d', 'phase2e') for n, c in phase_experiments(q, preset, sets).items()}
-                sel['best_phase2'] = select_phase2(c2, {k: fold_rows(exp_home(out, c)).val_auc.mean() for k, c in c2.items()}, tabs.get('phase2a_letterbox'))
-                sel.pop('top_models', None)
-                save_json(sel, out/'selection.json')
-                ch = sel['best_phase2']['chosen']
-                _print(f"\nselection: Phases 3 and 4 use {ch['size']} px, view {ch['view']}, augment={ch['augment']}: {sel['best_phase2']['reason']}", bar)
-            if p.startswith('phase4') and 'top_models' not in sel:
-                sel['top_models'] = select_top(tabs['phase3'], phase_spec('phase4a')['plan']['n_top'])
-                save_json(sel, out/'selection.json')
-                _print(f"\nselection: Phase 4 models {', '.join(sel['top_models']['chosen'])}: {sel['top_models']['reason']}", bar)
-            plan = phase_spec(p)['plan']
+            select_for(p, out, preset, sets, sel, tabs, bar)
             if progress: bar.set_description(f'study {p}')
             tp = time.time()
             if p not in ahead:   # Ray: every phase known now in one grid, so folds of different phases run side by side
-                try: trained, g = train_ahead(phases[i:] if opts['kind'] == 'ray' else [p], data_dir, out, preset, sets, sel, opts, board, progress)
-                except GridError as e:
-                    study['failed'] = e.failed
-                    save_study(study, sf)
-                    raise
-                ahead |= trained
-                if g['tasks']: study.setdefault('grids', []).append({k: v for k, v in g.items() if k != 'logs'} | dict(phases=sorted(trained)))
+                ahead |= train_grid(phases[i:] if opts['kind'] == 'ray' else [p], data_dir, out, preset, sets, sel, opts, board, progress, study)
             tab, rec = run_phase(p, data_dir, out, preset, sets, sel, board, progress, opts, trained=ahead[p])
             rec['seconds'] = round(time.time() - tp, 1)   # with its training (with Ray, a grid's first phase carries the grid)
             bar.total = bar.n + _estimate(phases[i + 1:], preset, sets, out, sel)   # now that the selection is known
             bar.refresh()
             tabs[p], study['phases'][p] = tab, rec
             save_study(study, sf)
-            _print(f"\n== {plan['title']} ({rec['experiments']} experiments, {rec['distinct_configs']} distinct: {rec['trained_folds']} folds trained, "
+            _print(f"\n== {phase_spec(p)['plan']['title']} ({rec['experiments']} experiments, {rec['distinct_configs']} distinct: {rec['trained_folds']} folds trained, "
                    f"{rec['reused_folds']} reused; {rec['seconds']:.0f}s)\n{show_table(tab, p)}", bar)
             if explain and p in EXPLAIN:
-                t1 = time.time()
-                if progress: bar.set_description(f'explain {p}')
-                ex = explain_phase(p, data_dir, out, preset, sets, sel, tab)
-                bad = {n: r['error'] for n, r in ex.items() if 'error' in r}
-                rec['explain'] = dict(experiments=sorted(ex), failed=bad, seconds=round(time.time() - t1, 1))
+                rec['explain'] = explain_after(p, data_dir, out, preset, sets, sel, tab, bar, progress)
                 save_study(study, sf)
-                _print(f"Grad-CAM ({rec['explain']['seconds']:.0f}s, files in {out/p}/<experiment>/):" + ''.join(
-                       '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
     finally: board.close()
-    study['seconds'] = round(time.time() - t0, 1)
-    study['last_run'] = dict(phases=list(phases), seconds=study['seconds'], trained_folds=sum(study['phases'][p]['trained_folds'] for p in phases if p in study['phases']))
-    study['unique_configs'] = len({p.name for p in (out/'runs').iterdir() if p.is_dir()}) if (out/'runs').exists() else 0
-    study.pop('failed', None)
-    save_study(study, sf)
-    return tabs, sel, study
+    return tabs, sel, close_study(study, phases, out, time.time() - t0)

@@ -32,20 +32,24 @@ def rate_ci(k, n, level=.95):
     ci = binomtest(int(k), int(n)).proportion_ci(level, 'wilson')
     return k / n, float(ci.low), float(ci.high)
 
+# %% ../nbs/06a_predict.ipynb #26037c35
 def _rate(name, k, n, level=.95):
     "`{name, name_low, name_high}`: the share `k/n` and its Wilson interval."
     return dict(zip((name, f'{name}_low', f'{name}_high'), rate_ci(k, n, level)))
 
+# %% ../nbs/06a_predict.ipynb #58f7575e
 def conformal_p(s, reals):
     "Conformal p-value of each score in `s` against the sorted real scores `reals`: (1 + #reals scoring ≥ it) / (n + 1); NaN for a missing score."
     reals, s = np.asarray(reals, float), np.asarray(s, float)
     p = (1 + len(reals) - np.searchsorted(reals, s, side='left')) / (len(reals) + 1)
     return np.where(np.isnan(s), np.nan, p)
 
+# %% ../nbs/06a_predict.ipynb #8fcfb4e9
 def p_real(P, reals):
     "The detector's p-value that each image is real: the largest over fold models of their conformal p-values. `P`: (folds, images) P(fake); `reals`: per fold, its sorted held-out real scores."
     return np.max([conformal_p(P[k], reals[k]) for k in range(len(P))], axis=0)
 
+# %% ../nbs/06a_predict.ipynb #f51d8ac8
 def calibrate(val, fpr=0.05, level=.95):
     "The decision rule for a false-positive rate ≤ `fpr` from validation predictions `val` (label, prob, fold): each fold's held-out real scores, and what the rule can reach."
     if not 0 < fpr < 1: raise ValueError(f'--fpr must be between 0 and 1 (exclusive), got {fpr}')
@@ -64,6 +68,7 @@ def calibrate(val, fpr=0.05, level=.95):
                 reachable=bool(fpr * (n + 1) >= 1), fpr_step=1 / (n + 1), level=level,
                 calibrated_on="each fold model's held-out reals (out-of-fold); never the test set")
 
+# %% ../nbs/06a_predict.ipynb #01c03d4c
 def decide(P, c):
     "`(p_real, fake?)` of each image from its fold models' scores `P` (folds, images) and calibration `c`."
     p = p_real(P, [np.asarray(c['reals'][k]) for k in sorted(c['reals'])])   # NaN if any fold model gave no score
@@ -71,12 +76,16 @@ def decide(P, c):
 
 # %% ../nbs/06a_predict.ipynb #937406fd
 def _pct(x): return '—' if pd.isna(x) else f'{100 * x:.1f} %'
+
+# %% ../nbs/06a_predict.ipynb #a4d8380e
 def _ci(lo, hi, f=conclusions.num): return f'[{f(lo)}, {f(hi)}]'
 
+# %% ../nbs/06a_predict.ipynb #6262325a
 def rate_text(d, key):
     "'5.0 % [2.7 %, 9.2 %]': rate `key` of `d` with its interval (`key_low`, `key_high`)."
     return f"{_pct(d[key])} {_ci(d[f'{key}_low'], d[f'{key}_high'], _pct)}"
 
+# %% ../nbs/06a_predict.ipynb #3cbd6118
 def describe_threshold(c):
     "A calibration (`calibrate`'s result) in words, for the terminal."
     s = (f"decision: fake when p_real ≤ {c['fpr_target']:g}, i.e. when each of the {c['folds']} fold models scores the image above its own "
@@ -91,11 +100,13 @@ def describe_threshold(c):
 # %% ../nbs/06a_predict.ipynb #592ad532
 def _norm(stats): return [list(map(float, s)) for s in stats]
 
+# %% ../nbs/06a_predict.ipynb #d6b189c5
 def _fold_test(path):
     "A final model's per-fold test predictions (`test_fold_preds.parquet`), or None (a final model from an older version)."
     f = Path(path)/'test_fold_preds.parquet'
     return pd.read_parquet(f) if f.exists() else None
 
+# %% ../nbs/06a_predict.ipynb #0944aaf4
 def model_parts(path):
     "What a model folder holds: `(config, weight files, normalization per fold, validation predictions, each fold model's test predictions)`."
     path = Path(path)
@@ -130,6 +141,7 @@ def image_files(items):
         else: out.append(p)
     return out
 
+# %% ../nbs/06a_predict.ipynb #029064c3
 def load_image(item):
     "`(RGB image, original mode, error)` of a path or PIL image; the error says why a file cannot be used."
     try:
@@ -242,6 +254,7 @@ def test_decisions(c, tf):
     p, fake = decide(P.to_numpy().T, c)
     return P.index.to_frame(index=False).assign(prob=P.mean(1).to_numpy(), p_real=p, fake=fake)
 
+# %% ../nbs/06a_predict.ipynb #b006d799
 def operating_point(dest, fpr=0.05):
     "The decision rule for `fpr` calibrated on `dest`'s validation predictions, and what the same decision gives on the test set (FPR, TPR with Wilson intervals)."
     parts = model_parts(dest)
@@ -266,6 +279,7 @@ def _data_lines(sp, study):
     out += [f"| {s} | {'fake' if l else 'real'} | {r[False]} | {r[True]} |" for (s, l), r in n.iterrows()]
     return out
 
+# %% ../nbs/06a_predict.ipynb #739e6d12
 def _metric_lines(row, op):
     "The card's metrics section, from the 4B table row `row` and the operating point `op`."
     srcs = [c[:-4] for c in row if c.endswith(' AUC') and c not in ('CV AUC', 'Test AUC')]
@@ -301,6 +315,36 @@ def _shortcut_lines(out):
     found, missed, _ = conclusions.summary_lines(conclusions.shortcut_summary(tabs, conclusions.load_audit(out)))
     return lines, found, missed
 
+# %% ../nbs/06a_predict.ipynb #31011e87
+def _model_lines(cfg, info, row, sel):
+    "The model card's Model section: architecture, input, training, prediction, the rules that chose it."
+    norm = 'ImageNet statistics' if cfg['norm'] == 'imagenet' else "each fold's real training images' mean and std"
+    view = dict(squish='whole image resized to a square (aspect ratio not kept)', square='centre square crop', letterbox='whole image, padded to a square',
+                face=f"MTCNN face crop (30 % margin); no face found: {'centre crop' if cfg['face_fallback'] == 'center' else 'not scored'}")[cfg['view']]
+    return ['## Model', f"- Architecture: {cfg['arch']}, {int(row['Params']):,} parameters, started from: {weights_label(cfg)}.",
+            f"- Input: {cfg['size']} × {cfg['size']} px, {view}; normalized with {norm}.",
+            f"- Training: AdamW (lr {cfg['optimizer']['lr']:g}, weight decay {cfg['optimizer']['weight_decay']:g}), {cfg['scheduler']['type'].replace('_', ' ')}, "
+            f"up to {cfg['epochs']} epochs with early stopping (patience {cfg['early_stopping_patience']}), batch {cfg['batch_size']}, "
+            f"augmentation {'on' if cfg['augment'] else 'off'}, seed {cfg['seed']}; config id `{info['config_id']}`.",
+            f"- Prediction: the mean of the {info['n_folds']} fold models' P(fake) (their standard deviation beside it) ranks the images; the decision is the fold models' `p_real` (below).",
+            f"- Chosen by the plan's rules: " + '; '.join(x for x in (sel.get('best_phase2', {}).get('reason'), sel.get('top_models', {}).get('reason')) if x) + '.']
+
+# %% ../nbs/06a_predict.ipynb #c95bfad4
+def _limit_lines(sp, op, found, applies, synthetic, demo):
+    "The model card's Limits section: its sources, the rate's reach, the uses it is not for, and what the study found that bears on it."
+    return ['## Limits',
+            f"- It knows only the fake sources it was trained on ({', '.join(sorted(sp[sp.label == 1].source.unique()))}); "
+            'Phase 2A Test 3 measures how much a never-seen generator costs. Expect lower scores on other generators, edits and compressions.',
+            f"- The false-positive rate holds for images like the validation set; on other data, recalibrate. The test check above rests on "
+            f"{op['test_images']} images: see its interval.",
+            '- Not for decisions about people (identity, legal, moderation) without human review.',
+            '- Evaluated on single still face images; not on video, non-face images or images smaller than the input size.'] + (
+            [f"- **Shortcut that applies to this model's view:** {'; '.join(f for f in found if applies(f))}. It may rely on it, and fail where it is absent."]
+            if any(map(applies, found)) else []) + (
+            ["- **Trained on synthetic data** (`dfd synth`): it detects the synthetic sources' artefacts, not real deepfakes."] if synthetic else []) + (
+            ['- **Demo preset**: small images and few epochs, to run in minutes on a CPU. A demonstration of the method, not a usable detector.'] if demo else [])
+
+# %% ../nbs/06a_predict.ipynb #4c054630
 def model_card(dest, row, out, fpr=0.05):
     "The model card (markdown) of final model `dest`: `row` is its Phase 4B table row, `out` the study's results folder."
     dest, out = Path(dest), Path(out)
@@ -309,48 +353,25 @@ def model_card(dest, row, out, fpr=0.05):
     sel = read_json(out/'selection.json') if (out/'selection.json').exists() else {}
     op, sp = operating_point(dest, fpr), exp_data(info['experiment'])
     short, found, missed = _shortcut_lines(out)
-    demo = (study.get('preset') or '') == 'demo'
     applies = lambda f: not ((f.startswith('geometry') and cfg['view'] not in ('squish', 'letterbox')) or (f.startswith('face-detector') and cfg['view'] != 'face'))
-    norm = 'ImageNet statistics' if cfg['norm'] == 'imagenet' else "each fold's real training images' mean and std"
-    view = dict(squish='whole image resized to a square (aspect ratio not kept)', square='centre square crop', letterbox='whole image, padded to a square',
-                face=f"MTCNN face crop (30 % margin); no face found: {'centre crop' if cfg['face_fallback'] == 'center' else 'not scored'}")[cfg['view']]
     lines = [f"# Model card: {cfg['arch']} (deepfake_detect, Phase 4B final model)", '',
              f"A {info['n_folds']}-fold ensemble that gives each face image a probability of being fake. Written by the study in `{out}`; "
-             "every number below is computed from its files.", '',
-             '## Model', f"- Architecture: {cfg['arch']}, {int(row['Params']):,} parameters, "
-             f"started from: {weights_label(cfg)}.",
-             f"- Input: {cfg['size']} × {cfg['size']} px, {view}; normalized with {norm}.",
-             f"- Training: AdamW (lr {cfg['optimizer']['lr']:g}, weight decay {cfg['optimizer']['weight_decay']:g}), {cfg['scheduler']['type'].replace('_', ' ')}, "
-             f"up to {cfg['epochs']} epochs with early stopping (patience {cfg['early_stopping_patience']}), batch {cfg['batch_size']}, "
-             f"augmentation {'on' if cfg['augment'] else 'off'}, seed {cfg['seed']}; config id `{info['config_id']}`.",
-             f"- Prediction: the mean of the {info['n_folds']} fold models' P(fake) (their standard deviation beside it) ranks the images; the decision is the fold models' `p_real` (below).",
-             f"- Chosen by the plan's rules: " + '; '.join(x for x in (sel.get('best_phase2', {}).get('reason'), sel.get('top_models', {}).get('reason')) if x) + '.',
-             '', '## Data'] + _data_lines(sp, study) + [
-             '', '## Metrics'] + _metric_lines(row, op) + [
+             "every number below is computed from its files.", '', *_model_lines(cfg, info, row, sel),
+             '', '## Data', *_data_lines(sp, study), '', '## Metrics', *_metric_lines(row, op),
              '', '## Shortcut findings of the study (Phase 2A)',
-             "Phase 2A tests the study's data and baseline setting for shortcuts; its findings bear on every model trained on these data.", ''] + short + (
-             ['', '**Shortcuts found by the study** (Holm over the whole family of shortcut tests):'] + [f"- {f}" + ('' if applies(f) else " (does not apply to this model's view)") for f in found]
-             if found else ['', 'No shortcut test of the study was significant (Holm over the whole family).']) + (
-             ['', '**Looked for, not found** (not evidence of absence):'] + [f'- {m}' for m in missed] if missed else []) + [
-             '', '## Intended use',
-             '- Research on detecting manipulated or generated face images like those of the training sources, under the conditions above.',
-             '- Screening that a person reviews: the score ranks images; the decision at the threshold is a starting point.',
-             '', '## Limits',
-             f"- It knows only the fake sources it was trained on ({', '.join(sorted(sp[sp.label == 1].source.unique()))}); "
-             'Phase 2A Test 3 measures how much a never-seen generator costs. Expect lower scores on other generators, edits and compressions.',
-             f"- The false-positive rate holds for images like the validation set; on other data, recalibrate. The test check above rests on "
-             f"{op['test_images']} images: see its interval.",
-             '- Not for decisions about people (identity, legal, moderation) without human review.',
-             '- Evaluated on single still face images; not on video, non-face images or images smaller than the input size.'] + (
-             [f"- **Shortcut that applies to this model's view:** {'; '.join(f for f in found if applies(f))}. It may rely on it, and fail where it is absent."]
-             if any(map(applies, found)) else []) + (
-             [f"- **Trained on synthetic data** (`dfd synth`): it detects the synthetic sources' artefacts, not real deepfakes."]
-             if (Path(study.get('data', '.'))/'synth.json').exists() else []) + (
-             ['- **Demo preset**: small images and few epochs, to run in minutes on a CPU. A demonstration of the method, not a usable detector.'] if demo else []) + [
-             '', '## Use', '```', f'dfd predict {dest} IMAGE_OR_FOLDER --fpr {fpr} --out preds.csv', '```',
-             'Python: `from deepfake_detect.predict import Detector; Detector.load(MODEL).predict(images)`.', '']
+             "Phase 2A tests the study's data and baseline setting for shortcuts; its findings bear on every model trained on these data.", '', *short]
+    lines += (['', '**Shortcuts found by the study** (Holm over the whole family of shortcut tests):'] + [f"- {f}" + ('' if applies(f) else " (does not apply to this model's view)") for f in found]
+              if found else ['', 'No shortcut test of the study was significant (Holm over the whole family).'])
+    lines += ['', '**Looked for, not found** (not evidence of absence):'] + [f'- {m}' for m in missed] if missed else []
+    lines += ['', '## Intended use',
+              '- Research on detecting manipulated or generated face images like those of the training sources, under the conditions above.',
+              '- Screening that a person reviews: the score ranks images; the decision at the threshold is a starting point.', '',
+              *_limit_lines(sp, op, found, applies, (Path(study.get('data', '.'))/'synth.json').exists(), (study.get('preset') or '') == 'demo'),
+              '', '## Use', '```', f'dfd predict {dest} IMAGE_OR_FOLDER --fpr {fpr} --out preds.csv', '```',
+              'Python: `from deepfake_detect.predict import Detector; Detector.load(MODEL).predict(images)`.', '']
     return '\n'.join(lines)
 
+# %% ../nbs/06a_predict.ipynb #0b5801fa
 def write_card(dest, row, out, fpr=0.05):
     "Write `dest/model_card.md` (atomically)."
     text = model_card(dest, row, out, fpr)

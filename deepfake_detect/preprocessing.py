@@ -24,6 +24,7 @@ def squish(img, sz):
     "Resize `img` to `sz`×`sz`, ignoring its aspect ratio."
     return img.resize((sz, sz), Image.BILINEAR)
 
+# %% ../nbs/02_preprocessing.ipynb #d47b1962
 def square_crop(img, sz):
     "Centre-crop `img` to a square and resize to `sz`."
     w, h = img.size
@@ -31,6 +32,7 @@ def square_crop(img, sz):
     l, t = (w - s) // 2, (h - s) // 2
     return img.crop((l, t, l + s, t + s)).resize((sz, sz), Image.BILINEAR)
 
+# %% ../nbs/02_preprocessing.ipynb #3f232d86
 def letterbox_rect(w, h, sz):
     "Where a `w`×`h` image lands when letterboxed to `sz`: `(x0, y0, nw, nh)`, the rest being padding bars."
     r = sz / max(w, h)
@@ -41,10 +43,12 @@ PAD = (124, 116, 104)   # ImageNet's mean colour: ~0 once ImageNet-normalised (b
 # on the demo's checkpoints 2A Test 1's letterbox Δ is −0.04 (p 0.53) with black bars and −0.54 with grey ones (benchmarks/letterbox_pad.py), which
 # is why Test 1 also asks the centre crop, which has no bars, before it names the geometry
 
+# %% ../nbs/02_preprocessing.ipynb #592f0336
 def view_pad(view):
     "The bar colour `view` draws (`letterbox`, `bars`: `PAD`, as a list), else None: part of what an image in that view is."
     return list(PAD) if view in ('letterbox', 'bars') else None
 
+# %% ../nbs/02_preprocessing.ipynb #c7271e0a
 def letterbox(img, sz, fill=PAD):
     "Resize `img` to fit `sz` keeping its aspect ratio, padding to a square with `fill` (grey: `PAD`)."
     x0, y0, nw, nh = letterbox_rect(*img.size, sz)
@@ -52,6 +56,7 @@ def letterbox(img, sz, fill=PAD):
     out.paste(img.resize((nw, nh), Image.BILINEAR), (x0, y0))
     return out
 
+# %% ../nbs/02_preprocessing.ipynb #8ba96f3e
 def bars(img, sz, fill=PAD):
     "`img` squished to `sz`, with the letterbox's padding bars drawn over it: bars as in `letterbox`, geometry as in `squish` (2A Test 1's control)."
     x0, y0, nw, nh = letterbox_rect(*img.size, sz)
@@ -59,6 +64,7 @@ def bars(img, sz, fill=PAD):
     out.paste(squish(img, sz).crop((x0, y0, x0 + nw, y0 + nh)), (x0, y0))
     return out
 
+# %% ../nbs/02_preprocessing.ipynb #fb85c1cc
 def face_crop(img, box, sz, margin=0.3):
     "Square crop around face `box` (x0, y0, x1, y1) grown by `margin`, resized to `sz`; `square_crop` if `box` is None."
     if box is None or np.isnan(np.asarray(box, dtype=float)).any(): return square_crop(img, sz)
@@ -73,6 +79,7 @@ def _mtcnn(device='cpu'):
     except ImportError: raise ImportError('face crops need facenet-pytorch: pip install --no-deps facenet-pytorch==2.6.0') from None
     return MTCNN(keep_all=False, select_largest=False, device=device)
 
+# %% ../nbs/02_preprocessing.ipynb #31872d7b
 def detect_faces(imgs, bs=32, det_sz=256, device='cpu', mt=None, progress=False):
     "Most confident face box (x0, y0, x1, y1, prob) of each PIL image, or NaNs where none is found; `mt`: a detector to reuse."
     mt, out = mt or _mtcnn(device), []
@@ -99,6 +106,7 @@ def files_key(df, root, *extra):
     h.update(json.dumps(extra).encode())
     return h.hexdigest()[:16]
 
+# %% ../nbs/02_preprocessing.ipynb #a629845f
 def face_boxes(df, root, cache_dir, progress=True):
     "Face boxes of every image of `df` (cached); a DataFrame aligned with `df`."
     cache_dir = Path(cache_dir)
@@ -116,10 +124,12 @@ def view_image(img, sz, view, box=None, margin=0.3):
     "`img` in `view` at `sz` px; `box` is the face box of the `face` view (None or NaN: the square-crop fallback)."
     return face_crop(img, box, sz, margin) if view == 'face' else VIEWS[view](img, sz)
 
+# %% ../nbs/02_preprocessing.ipynb #3901b6ca
 def _render(item, sz, view, margin):
     path, box = item
     return np.asarray(view_image(read_image(path), sz, view, box, margin))
 
+# %% ../nbs/02_preprocessing.ipynb #220e6c18
 def build_cache(df, root, sz, view='squish', cache_dir='runs/cache', margin=0.3, n_workers=2, progress=True):
     "uint8 array `(len(df), sz, sz, 3)` of `df`'s images in `view`, built once and memory-mapped; plus face stats."
     root, cache_dir = Path(root), Path(cache_dir)
@@ -141,12 +151,14 @@ def face_stats(df, boxes):
     return pd.DataFrame(dict(images=df.groupby('source').size(), faces=found.groupby(df.source).sum())).assign(
         fallback=lambda d: d.images - d.faces, fallback_share=lambda d: d.fallback / d.images)
 
+# %% ../nbs/02_preprocessing.ipynb #22f03138
 def _p_indep(tab):
     "p-value of independence of a (categories × found/missed) count table: Fisher exact for 2×2, else chi-square."
     tab = np.asarray(tab)
     if tab.shape[0] < 2 or (tab.sum(0) == 0).any(): return 1.0   # one category, or nothing missed at all
     return float(fisher_exact(tab)[1] if tab.shape == (2, 2) else chi2_contingency(tab)[1])
 
+# %% ../nbs/02_preprocessing.ipynb #d70ead2a
 def fallback_test(df, boxes, alpha=0.05):
     "Is the face-crop fallback tied to the source or the label? Shares, p-values, and a message (a warning when p < `alpha`)."
     t = face_stats(df, boxes)

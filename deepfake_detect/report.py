@@ -16,17 +16,18 @@ from tqdm.auto import tqdm
 from .config import save_atomic, read_json
 
 # %% auto #0
-__all__ = ['PAGES', 'REPORTS', 'SKIP', 'STUDY_KEYS', 'reports_dir', 'find_reports', 'inputs_key', 'execute', 'offline',
+__all__ = ['PAGES', 'MARKS', 'REPORTS', 'SKIP', 'STUDY_KEYS', 'reports_dir', 'find_reports', 'inputs_key', 'execute', 'offline',
            'for_site', 'render', 'site_config', 'write_site', 'check_site', 'make_reports', 'study_md', 'planted_md',
            'shortcuts_md', 'phases_md', 'pages_md']
 
 # %% ../nbs/09_report.ipynb #ccbb42a2
-PAGES = {'index': 'Study report', '01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessing and split verification',
+PAGES = {'index': 'Study report', 'audit': 'Dataset audit', '01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessing and split verification',
          '03_phase1_analysis': 'Phase 1: baselines', '04_phase2_analysis': 'Phase 2: shortcuts and preprocessing',
          '05_phase3_analysis': 'Phase 3: architectures', '06_phase4_analysis': 'Phase 4: data scaling and final models',
          '07_gradcam_deep_dive': 'Grad-CAM deep dive', 'anomaly': 'Anomaly detection'}
-# report: what marks its results (any of these files); the index is written whenever another report is
-REPORTS = {n: ['study.json'] for n in list(PAGES)[1:-1]} | {'anomaly': ['train.json', 'unseen/summary.csv', 'seeds.csv']}
+# report: what marks its results (any of these files); the study's pages need study.json; the index is written whenever another page is
+MARKS = {'audit': ['audit.json'], 'anomaly': ['train.json', 'unseen/summary.csv', 'seeds.csv']}
+REPORTS = {n: MARKS.get(n, ['study.json']) for n in list(PAGES)[1:]}
 
 # %% ../nbs/09_report.ipynb #9b0620f1
 def reports_dir():
@@ -56,7 +57,7 @@ def inputs_key(nb_path, results, keys=STUDY_KEYS):
     for f in sorted(Path(deepfake_detect.__file__).parent.glob('*.py')): h.update(f.read_bytes())   # a new version of the library renders again
     for f in sorted(results.rglob('*')):
         rel = f.relative_to(results)
-        if rel.parts[0] in SKIP or not f.is_file() or f.suffix in ('.log', '.lock') or f.name.startswith('.work-'): continue
+        if rel.parts[0] in SKIP or not f.is_file() or f.suffix in ('.log', '.lock', '.html', '.key') or f.name.startswith('.work-'): continue   # pages (the audit's beside its results) are outputs, never inputs
         h.update(rel.as_posix().encode() + b'\0')
         if f.name == 'study.json':
             st = read_json(f)
@@ -106,22 +107,21 @@ def render(nb_path, results, out_html, timeout=600, site=None):
     return out_html
 
 # %% ../nbs/09_report.ipynb #abe8045f
-def site_config(pages, extras=()):
-    "The `_quarto.yml` of a report site: a website of `pages` (notebook names, index first) plus `extras` (`(file, title)`: HTML pages linked as they are), never executed again."
-    side = [f'{p}.ipynb' for p in pages] + [{'href': f, 'text': t} for f, t in extras]
-    return {'project': {'type': 'website', 'render': [f'{p}.ipynb' for p in pages], 'resources': ['figures/*', *[f for f, _ in extras]]},
+def site_config(pages):
+    "The `_quarto.yml` of a report site: a website of `pages` (notebook names, index first) in the sidebar in that order, never executed again."
+    side = [f'{p}.ipynb' for p in pages]
+    return {'project': {'type': 'website', 'render': side, 'resources': ['figures/*']},
             'execute': {'enabled': False, 'echo': False},   # the notebooks hold their outputs: Quarto shows them as they are
             'format': {'html': {'theme': 'cosmo', 'toc': True}},
             'website': {'title': 'Study report', 'sidebar': {'style': 'docked', 'search': True, 'contents': side}}}
 
 # %% ../nbs/09_report.ipynb #0d59ab81
 def write_site(site, pages, results):
-    "Complete the site in `site` around its page notebooks (`pages`, names): `_quarto.yml`, the results' figures and, if there is one, the dataset audit."
-    site, results, extras = Path(site), Path(results), []
+    "Complete the site in `site` around its page notebooks (`pages`, names): `_quarto.yml` and the results' figures (PNG and SVG)."
+    site, results = Path(site), Path(results)
     if (fig := results/'figures').is_dir(): shutil.copytree(fig, site/'figures', dirs_exist_ok=True)
     else: (site/'figures').mkdir(parents=True, exist_ok=True)
-    if (a := results/'audit'/'audit.html').exists(): shutil.copy2(a, site/'audit.html'); extras.append(('audit.html', 'Dataset audit'))
-    save_atomic(site/'_quarto.yml', lambda p: Path(p).write_text(yaml.safe_dump(site_config(pages, extras), sort_keys=False, allow_unicode=True)))
+    save_atomic(site/'_quarto.yml', lambda p: Path(p).write_text(yaml.safe_dump(site_config(pages), sort_keys=False, allow_unicode=True)))
     return site
 
 # %% ../nbs/09_report.ipynb #20fb6464
@@ -148,7 +148,6 @@ def make_reports(results, out=None, timeout=600, progress=False):
     if not found: raise FileNotFoundError(f'{results}: no results a report can show (looked for {", ".join(sorted(set(m for ms in REPORTS.values() for m in ms)))})')
     out, site = (Path(out), Path(out)/'site') if out else (Path(results)/'report', Path(results)/'site')
     jobs = [(reports_dir()/f'{name}.ipynb', d, out/f'{name}.html', timeout, site) for name, d in {'index': Path(results), **found}.items()]
-    if (a := Path(results)/'audit'/'audit.html').exists(): out.mkdir(parents=True, exist_ok=True); shutil.copy2(a, out/'audit.html')   # linked from the index as its neighbour
     fn = importlib.import_module('deepfake_detect.report').render   # by its module's name: a spawned worker cannot load a notebook's __main__
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context('spawn')) as ex:
         try: pages = list(tqdm(ex.map(fn, *zip(*jobs)), total=len(jobs), desc='report pages', disable=not progress, leave=False))
@@ -204,7 +203,6 @@ def phases_md(res, st, tabs):
 
 # %% ../nbs/09_report.ipynb #2ff9e12a
 def pages_md(res):
-    "Links to every page `res` has results for, the dataset audit, and where the figures and tables are."
-    names = [n for n in find_reports(res)] + (['audit'] if (Path(res)/'audit'/'audit.html').exists() else [])
-    return ('## Pages\n\n' + '\n'.join(f"- [{PAGES.get(n, 'Dataset audit')}]({n}.html)" for n in names)
+    "Links to every page `res` has results for (the dataset audit among them), and where the figures and tables are."
+    return ('## Pages\n\n' + '\n'.join(f"- [{PAGES[n]}]({n}.html)" for n in find_reports(res))
             + '\n\nFigures: `figures/` of the results folder (PNG and SVG). Tables: `tables/*.csv`. Selections and their rules: `selection.json`.')

@@ -64,6 +64,7 @@ class Board:
     def write(self, s): (self.bar.write if not self.bar.disable else log.info)(s)
     def close(self): self.bar.close()
 
+# %% ../nbs/05b_scheduler.ipynb #c480c8ce
 def label(t): return f'{t[0]} fold {t[2]}'
 
 # %% ../nbs/05b_scheduler.ipynb #ee80faef
@@ -74,10 +75,12 @@ class GridError(RuntimeError):
         super().__init__(f'{len(failed)} fold(s) failed (the other folds are saved; rerun the same command to retry only these, '
                          f'or add --max-retries N):\n' + '\n'.join(f'  {k}: {v}\n    log: {logs[k]}' for k, v in failed.items()))
 
+# %% ../nbs/05b_scheduler.ipynb #66e40fb6
 def _result(done, failed, retried, tasks, t0):
     return dict(done=done, failed=failed, retried=retried, tasks=len(tasks), seconds=round(time.time() - t0, 1),
                 logs={label(t): str(t[1]/f'fold_{t[2]}'/'fold.log') for t in tasks})
 
+# %% ../nbs/05b_scheduler.ipynb #47d0a89c
 def run_sequential(tasks, opts, board):
     "Run `tasks` here, one after another; a fold that raises is retried up to `max_retries` times, then recorded and passed over."
     t0, done, failed, retried = time.time(), 0, {}, 0
@@ -100,12 +103,14 @@ def _fold_task(exp_dir, k, threads):
     from deepfake_detect.cv import run_fold
     return run_fold(exp_dir, k, threads) | dict(pid=os.getpid(), host=socket.gethostname(), gpu=os.environ.get('CUDA_VISIBLE_DEVICES', ''))
 
+# %% ../nbs/05b_scheduler.ipynb #185533ac
 def ray_module():
     "Ray, or a clear message on how to install it."
     try: import ray
     except ImportError: raise ConfigError('--scheduler ray needs Ray: pip install "deepfake_detect[cluster]" (or pip install "ray>=2.60")') from None
     return ray
 
+# %% ../nbs/05b_scheduler.ipynb #ab91b860
 def _slots(ray, opts):
     "How many folds the cluster can run at once with the requested resources (at least 1: an autoscaler may add nodes)."
     res, c, g = ray.cluster_resources(), opts['cpus_per_fold'] or 1, opts['gpus_per_fold']
@@ -113,6 +118,7 @@ def _slots(ray, opts):
     if g: n = min(n, res.get('GPU', 0) // g)
     return max(1, int(n))
 
+# %% ../nbs/05b_scheduler.ipynb #7e26caba
 def run_ray(tasks, opts, board):
     "Run `tasks` as Ray tasks (a local Ray, or the cluster at `opts['address']`); lost workers are rerun, raising folds retried only up to `max_retries`."
     ray, t0 = ray_module(), time.time()

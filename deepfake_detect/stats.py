@@ -17,6 +17,7 @@ def auc_stat(pos, neg, axis=-1):
     "AUC of positive scores `pos` over negative scores `neg` (ties count half); vectorized along `axis`."
     return sst.mannwhitneyu(pos, neg, axis=axis).statistic / (pos.shape[axis] * neg.shape[axis])
 
+# %% ../nbs/05a_stats.ipynb #6b7eafe2
 def auc_ci(score, label, n_boot=2000, level=.95, seed=0):
     "`(low, high)` stratified percentile-bootstrap interval of the AUC of `score` for binary `label` (1 positive)."
     s, y = np.asarray(score, np.float64), np.asarray(label).astype(bool)
@@ -61,6 +62,7 @@ def _placements(y, s):
     v01 = 1 - (tz[m:] - sst.rankdata(neg)) / m       # share of positives above each negative
     return v10, v01, float(v10.mean())
 
+# %% ../nbs/05a_stats.ipynb #85d14a7d
 def delong(label, s1, s2, level=.95):
     "DeLong's test of AUC(`s1`) vs AUC(`s2`) on the same images: both AUCs, Δ = AUC1 − AUC2, its `level` interval, z and two-sided p."
     y = np.asarray(label).astype(bool)

@@ -30,6 +30,7 @@ def lfw_faces():
         _FACES = lfw_subset()[:100]  # the first 100 are faces, the rest are not
     return _FACES
 
+# %% ../nbs/01a_synth.ipynb #c2380d85
 def face_patch(idx, size, tint=(1., .85, .7), flip=False):
     "Face `idx` as an RGB image of `size` px, tinted by `tint`, and its soft elliptical mask."
     f = Image.fromarray((lfw_faces()[idx % 100] * 255).astype(np.uint8)).resize((size, size), Image.BICUBIC)
@@ -64,6 +65,7 @@ def real_size(rng, ratio=(.6, .8)):
     w = int(rng.integers(180, 280))
     return w, int(round(w / rng.uniform(*ratio)))
 
+# %% ../nbs/01a_synth.ipynb #e94bfbda
 def face_box(rng, w, h, even=False):
     "A face box `(x0, y0, side)` inside a `w`×`h` image: face-centred, half the short side or more, as in DFF; placed as in a square photo's centre square if `even`."
     s = min(w, h)
@@ -104,12 +106,14 @@ def generated_look(img, amp=3.):
     chk = ((np.indices((h, w)).sum(0) % 2) * 2 - 1)[..., None] * amp
     return Image.fromarray(np.clip(a + chk, 0, 255).astype(np.uint8))
 
+# %% ../nbs/01a_synth.ipynb #857c5a07
 def inner_mask(side):
     "A soft mask of the inner face (eyes, nose, mouth) of a `side` px face box: what face swappers replace."
     m = Image.new('L', (side, side), 0)
     ImageDraw.Draw(m).ellipse([side * .22, side * .22, side * .78, side * .86], fill=255)
     return m.filter(ImageFilter.GaussianBlur(side / 30))
 
+# %% ../nbs/01a_synth.ipynb #bc042129
 def regenerate_face(img, box, face=None):
     "Replace the inner face of `img` (given `box`) by a generated version (of RGB `face`, if given)."
     img = img.copy()
@@ -125,12 +129,14 @@ def inpainting(a, size=None):
     img, box = a.photo(size)
     return regenerate_face(img, box), box
 
+# %% ../nbs/01a_synth.ipynb #2d14bcbe
 def insight(a, b, size=None):
     "B's photo with A's face swapped in."
     img, box = b.photo(size)
     f, _ = face_patch(a.face, box[2], b.tint, a.flip)
     return regenerate_face(img, box, f), box
 
+# %% ../nbs/01a_synth.ipynb #2e2319fd
 def text2img(b, rng, size=None, ratio=(.6, .8)):
     "A wholly generated image from B's 'prompt': B's face on a new scene, generated look everywhere."
     own, scene = real_size(rng, ratio), int(rng.integers(0, 2**31))  # drawn even when `size` is given: the same scene either way
@@ -151,6 +157,7 @@ def smear_face(img, box):
     img.paste(crop, (x0, y0), m.filter(ImageFilter.GaussianBlur(side / 20)))
     return img
 
+# %% ../nbs/01a_synth.ipynb #900da32e
 def artefact(img, amp=14., cells=6):
     "A generator fingerprint: a faint `cells`×`cells` sinusoidal grid of amplitude `amp` over the whole of `img`."
     w, h = img.size
@@ -158,6 +165,7 @@ def artefact(img, amp=14., cells=6):
     a = np.asarray(img, dtype=np.float32) + amp * g[..., None]
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
 
+# %% ../nbs/01a_synth.ipynb #a6dc1aa5
 def plant(img, shortcuts, src=None, amp=14., cells=6):
     "Apply the pixel-level fake-only `shortcuts` to `img` of source `src` (`aspect` acts earlier: fakes are rendered square)."
     if 'color' in shortcuts:
@@ -176,12 +184,14 @@ def _check_shortcuts(shortcuts):
     if bad: raise ValueError(f'unknown shortcut(s) {bad}; choose from {", ".join(SHORTCUTS + tuple(fakes))}')
     return shortcuts
 
+# %% ../nbs/01a_synth.ipynb #08589889
 def empty_dest(dest):
     "`dest` as a Path; refuse a folder that already holds files (a new dataset would mix with the old one)."
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()): raise ValueError(f'{dest} is not empty: write a synthetic dataset to a new folder')
     return dest
 
+# %% ../nbs/01a_synth.ipynb #6b748147
 def jpeg_bytes(img, bpp=None, qs=range(40, 99)):
     "JPEG bytes of `img`: at quality 90, or (`bpp`) at the quality whose size per pixel is closest to `bpp`."
     enc = lambda q: (b := io.BytesIO(), img.save(b, format='JPEG', quality=q), b.getvalue())[-1]
@@ -194,6 +204,7 @@ def jpeg_bytes(img, bpp=None, qs=range(40, 99)):
     cands = [enc(qs[i]) for i in {max(lo - 1, 0), lo}]
     return min(cands, key=lambda c: abs(len(c) - target))
 
+# %% ../nbs/01a_synth.ipynb #fbc0a2ce
 def _save(img, path, fmt, bpp=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == 'PNG': img.save(path, format='PNG')
@@ -220,6 +231,7 @@ CUES = {'dff': dict(ratio=(.6, .8), amp=14., cells=6, square=DFF_SOURCES[1:], ev
 # its target photo's frame, so what sets insight apart is its (coarser, stronger) fingerprint and the other two their geometry, beside the generated
 # look every fake has (`generated_look`), which the demo's 32–48 px views mostly erase
 
+# %% ../nbs/01a_synth.ipynb #56659a62
 def make_dff(dest, n=100, seed=0, shortcuts=(), pairing='pairs', progress=True, cues='dff'):
     "Write a synthetic DFF-layout dataset of `n` identities (4·`n` images) to `dest`, its planted cues as strong as `CUES[cues]`; return its path."
     shortcuts = _check_shortcuts(shortcuts)
@@ -299,6 +311,7 @@ def draw_character(img, look, rng):
     img.alpha_composite(layer.rotate(rng.uniform(-15, 15), center=(cx, cy)))
     return img
 
+# %% ../nbs/01a_synth.ipynb #a90c22c5
 def _star(cx, cy, r, k=5):
     ang = np.arange(2 * k) * np.pi / k
     rad = np.where(np.arange(2 * k) % 2, r * .45, r)
@@ -311,6 +324,7 @@ def cartoon_scene(rng, look=None, sz=128):
     if look is not None: draw_character(bg, look, rng)
     return bg.convert('RGB')
 
+# %% ../nbs/01a_synth.ipynb #a3db6250
 def anomaly_scene(rng, sz=128):
     "An out-of-distribution scene: an unseen character (star head, unseen colours) or no character at all."
     kind = rng.integers(0, 3)
@@ -349,6 +363,7 @@ def hard_look(idx, rng, jitter=25):
     j = lambda c: tuple(int(np.clip(v + rng.integers(-jitter, jitter + 1), 0, 255)) for v in c)
     return (PALETTE['shape'][idx[0]], j(PALETTE['skin'][idx[1]]), j(PALETTE['hair'][idx[2]]), j(PALETTE['eyes'][idx[3]]))
 
+# %% ../nbs/01a_synth.ipynb #e1171652
 def hard_anomaly_idx(rng, min_dist=2):
     "Palette indices of a new character: a combination at least `min_dist` parts away from every one of `HARD_CHARACTERS`."
     while True:
