@@ -152,7 +152,7 @@ def audit(source:str, # a dataset folder or an index file
               '. `dfd split --cut-chains` splits it by identity; the audit names the links that joined it.')
     if 'cut_chains' in s: print(f"  with --cut-chains: {s['cut_chains']['dropped']} fakes would be dropped (list: {out/'cut_chains_dropped.csv'})")
     if fc is not None: print(fc['message'])
-    print(f'report: {out/"audit.html"}')
+    if (out/'audit.html').exists(): print(f'report: {out/"audit.html"}')
     return s
 
 # %% ../nbs/08_cli.ipynb #60d83af2
@@ -581,7 +581,7 @@ def demo(out:str='runs/demo', # demo folder
               f"metadata-only probe (audit): {probe_verdict(dict(auc=au['probe_auc'], ci=[lo, hi], note=au['probe_note']))}\n"
               f"{study_headlines(tabs, sel, au, DEMO_SHORTCUTS)}\n"
               f"anomaly detection: {best} (chosen on validation-only evidence), test AUROC {bs['auroc']:.3f} [{bs['auroc_ci'][0]:.3f}, {bs['auroc_ci'][1]:.3f}]\n"
-              f"open: {out/'report'/'index.html'}  (the report: study summary, 7 pages, anomaly)\n      {out/'audit'/'audit.html'}  (audit)\n"
+              f"open: {out/'report'/'index.html'}  (the report: study summary, the audit, 7 pages, anomaly; as a Quarto site: {out/'site'})\n"
               f"results: {out/'tables'} (one CSV per phase), {out/'selection.json'}, {out/'final'}, {out/'anomaly'}\n"
               f"use the best final model: {Path(sys.executable).parent/'dfd'} predict {out/'final'/top} IMAGE_OR_FOLDER  (its card: {out/'final'/top/'model_card.md'})\nlog: {lf}")
 
@@ -614,9 +614,10 @@ def parse(argv):
     words = ' '.join(argv[:2]) if ' '.join(argv[:2]) in COMMANDS else argv[0] if argv and argv[0] in COMMANDS else None
     if words is None:
         group = argv[0] if argv and argv[0] in GROUPS else None
-        asked = bool(argv) and argv[-1] in ('-h', '--help') and len(argv) <= 2
+        asked = argv[1:2] in (['-h'], ['--help']) if group else argv[:1] in (['-h'], ['--help'])   # asked for the usage: exit 0; else 2
         print(usage(group), file=sys.stdout if asked else sys.stderr)
-        if not asked and argv and argv[0] not in GROUPS: print(f'dfd: error: unknown command {argv[0]!r}', file=sys.stderr)
+        wrong = ' '.join(argv[:2]) if group and argv[1:] and not asked else argv[0] if argv and not group and not asked else None
+        if wrong: print(f'dfd: error: unknown command {wrong!r}', file=sys.stderr)
         sys.exit(0 if asked else 2)
     kw = vars(command_parser(words).parse_args(argv[len(words.split()):]))
     for k in ('pdb', 'xtra'): kw.pop(k, None)   # fastcore's hidden debugging options

@@ -471,11 +471,11 @@ def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=Non
 
 # %% ../nbs/01_data.ipynb #108fb984
 def audit_page(out_dir):
-    "Render the audit page `out_dir/audit.html` with the report notebooks' renderer (`nbs/report/audit.ipynb`); without a source checkout, say so: the files are there."
+    "Render the audit page `out_dir/audit.html` with the report notebooks' renderer (`nbs/report/audit.ipynb`); if it cannot (no source checkout, no kernel), say so and return None: the files are there."
     from deepfake_detect.report import render, reports_dir
-    try: nb = reports_dir()/'audit.ipynb'
-    except FileNotFoundError as e: log.warning(f'{e}: the audit page is not written; audit.json and the tables are'); return None
-    return render(nb, out_dir, Path(out_dir)/'audit.html')
+    try: return render(reports_dir()/'audit.ipynb', out_dir, Path(out_dir)/'audit.html')
+    except Exception as e:   # no checkout, no Jupyter kernel, a failing cell: the audit's files are written; the page is not
+        log.warning(f'the audit page is not written ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); audit.json and the tables are, in {out_dir}')
 
 # %% ../nbs/01_data.ipynb #9010ce2f
 class SplitError(ValueError):

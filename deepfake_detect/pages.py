@@ -51,9 +51,11 @@ def checkout(start=None):
 
 # %% ../nbs/09a_pages.ipynb #068c7ce7
 def results_dir(results=None, page=None):
-    "The folder a page reads: its `results` parameter, else `$DFD_RESULTS` (set by `dfd report`), else the checkout's `runs/demo`; for `page`, its own subfolder there if it has one (the demo's `anomaly/`)."
+    "The folder a page reads: its `results` parameter (relative to the working folder, else to the checkout), else `$DFD_RESULTS` (set by `dfd report`), else the checkout's `runs/demo`; for `page`, its own subfolder there if it has one (the demo's `anomaly/`)."
     res = results or os.environ.get('DFD_RESULTS')
-    res = Path(res) if res else shown((checkout() or Path.cwd())/DEMO)   # opened in Jupyter with no parameter: the demo's results
+    res = Path(res) if res else (checkout() or Path.cwd())/DEMO   # opened in Jupyter with no parameter: the demo's results
+    if not res.is_absolute() and not res.exists() and (co := checkout()) and (co/res).exists(): res = co/res   # `runs/mystudy`, typed in Jupyter (nbs/report/)
+    res = shown(res)
     return res/page if page and (res/page).is_dir() else res
 
 # %% ../nbs/09a_pages.ipynb #b57591b6

@@ -26,7 +26,7 @@ __all__ = ['PHASES', 'PHASE2', 'NEEDS', 'TEST1', 'TEST1_VIEWS', 'RULE_PHASE2', '
            'study_configs', 'exp_summary', 'compare_folds', 'compare_all', 'with_holm', 'arch_params', 'rows_table',
            'reeval', 'letterbox_table', 'holdout_table', 'pair_table', 'scaling_table', 'final_table', 'select_phase2',
            'select_top', 'run_phase', 'known_phases', 'train_ahead', 'save_study', 'show_table', 'explain_phase',
-           'open_study', 'select_for', 'train_grid', 'explain_after', 'close_study', 'run_study']
+           'open_study', 'select_for', 'train_grid', 'explain_after', 'explain_lines', 'close_study', 'run_study']
 
 # %% ../nbs/05_phases.ipynb #928ddce4
 PHASES = ('phase1', 'phase2a_letterbox', 'phase2a_norm', 'phase2a_holdout', 'phase2b', 'phase2c', 'phase2d', 'phase2e',
@@ -492,15 +492,18 @@ def train_grid(todo, data_dir, out, preset, sets, sel, opts, board, progress, st
 
 # %% ../nbs/05_phases.ipynb #61a79e6a
 def explain_after(p, data_dir, out, preset, sets, sel, tab, bar=None, progress=True):
-    "Grad-CAM of phase `p`'s explained experiments (`EXPLAIN`); a line for each, and their record for `study.json`."
+    "Grad-CAM of phase `p`'s explained experiments (`EXPLAIN`): `(their record for study.json, {name: explain.json or error})`."
     t1 = time.time()
     if progress: bar.set_description(f'explain {p}')
     ex = explain_phase(p, data_dir, out, preset, sets, sel, tab)
     bad = {n: r['error'] for n, r in ex.items() if 'error' in r}
-    rec = dict(experiments=sorted(ex), failed=bad, seconds=round(time.time() - t1, 1))
-    _print(f"Grad-CAM ({rec['seconds']:.0f}s, files in {Path(out)/p}/<experiment>/):" + ''.join(
-           '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in bad.items()), bar)
-    return rec
+    return dict(experiments=sorted(ex), failed=bad, seconds=round(time.time() - t1, 1)), ex
+
+# %% ../nbs/05_phases.ipynb #21bbd6b3
+def explain_lines(p, out, rec, ex):
+    "What the terminal says of phase `p`'s Grad-CAM (`explain_after`'s): each experiment's line, each failure."
+    return (f"Grad-CAM ({rec['seconds']:.0f}s, files in {Path(out)/p}/<experiment>/):" + ''.join(
+            '\n  ' + gradcam.describe(r, n, short=True, where=Path(out)/p/n) for n, r in ex.items() if 'error' not in r) + ''.join(f"\n  FAILED {n}: {e}" for n, e in rec['failed'].items()))
 
 # %% ../nbs/05_phases.ipynb #2edfea8f
 def close_study(study, phases, out, seconds):
@@ -540,7 +543,8 @@ def run_study(data_dir, out, preset=None, phases=None, sets=None, progress=True,
             _print(f"\n== {phase_spec(p)['plan']['title']} ({rec['experiments']} experiments, {rec['distinct_configs']} distinct: {rec['trained_folds']} folds trained, "
                    f"{rec['reused_folds']} reused; {rec['seconds']:.0f}s)\n{show_table(tab, p)}", bar)
             if explain and p in EXPLAIN:
-                rec['explain'] = explain_after(p, data_dir, out, preset, sets, sel, tab, bar, progress)
-                save_study(study, sf)
+                rec['explain'], ex = explain_after(p, data_dir, out, preset, sets, sel, tab, bar, progress)
+                save_study(study, sf)   # recorded before it is described
+                _print(explain_lines(p, out, rec['explain'], ex), bar)
     finally: board.close()
     return tabs, sel, close_study(study, phases, out, time.time() - t0)

@@ -17,8 +17,8 @@ from .config import save_atomic, read_json
 
 # %% auto #0
 __all__ = ['PAGES', 'MARKS', 'REPORTS', 'SKIP', 'STUDY_KEYS', 'reports_dir', 'find_reports', 'inputs_key', 'execute', 'offline',
-           'for_site', 'render', 'site_config', 'write_site', 'check_site', 'make_reports', 'study_md', 'planted_md',
-           'shortcuts_md', 'phases_md', 'pages_md']
+           'for_site', 'render', 'site_config', 'write_site', 'page_text', 'check_site', 'make_reports', 'study_md',
+           'planted_md', 'shortcuts_md', 'phases_md', 'pages_md']
 
 # %% ../nbs/09_report.ipynb #ccbb42a2
 PAGES = {'index': 'Study report', 'audit': 'Dataset audit', '01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessing and split verification',
@@ -47,12 +47,13 @@ def find_reports(results):
     return found
 
 # %% ../nbs/09_report.ipynb #50615a39
-SKIP = ('report', 'figures', 'cache', 'data')   # what a page never reads: the pages' own output (HTML, figures), decoded images, the synthetic data
+SKIP = ('report', 'site', 'figures', 'cache', 'data')   # what a page never reads: the pages' own output (HTML, site, figures), decoded images, the synthetic data
 STUDY_KEYS = ('data', 'preset', 'overrides', 'size_map')   # what the pages read of study.json; its timings and counts change on every re-run
 
 def inputs_key(nb_path, results, keys=STUDY_KEYS):
     "A digest of everything page `nb_path` shows for `results`: the notebook, the library's code, and the results files (small ones by content, large ones by size and time; of `study.json`, `keys`, or all of it)."
     h, results = hashlib.sha256(Path(nb_path).read_bytes()), Path(results)
+    h.update(f'{results}|{os.getcwd()}'.encode())   # a page names the results folder as given, relative to where dfd report runs
     import deepfake_detect
     for f in sorted(Path(deepfake_detect.__file__).parent.glob('*.py')): h.update(f.read_bytes())   # a new version of the library renders again
     for f in sorted(results.rglob('*')):
@@ -125,11 +126,22 @@ def write_site(site, pages, results):
     return site
 
 # %% ../nbs/09_report.ipynb #20fb6464
-def check_site(site):
-    "What keeps `site` from being published as it is (a list of problems, empty when complete): the YAML, every page listed, executed with outputs, no absolute path."
+def page_text(f):
+    "Everything a reader of site file `f` sees or follows: a notebook's sources and outputs (text, Markdown, HTML), or the file's text."
+    if Path(f).suffix != '.ipynb': return Path(f).read_text(errors='replace')
+    out = []
+    for c in nbformat.read(f, as_version=4).cells:
+        out.append(c.source)
+        for o in c.get('outputs', []): out += [o.get('text', '')] + [v for k, v in o.get('data', {}).items() if k.startswith('text/') and isinstance(v, str)]
+    return '\n'.join(out)
+
+def check_site(site, local=()):
+    "What keeps `site` from being published as it is (a list of problems, empty when complete): the YAML, every page listed and executed with outputs, no absolute link, no folder of this machine (`local`: the working folder and the site's own, by default)."
     site, bad = Path(site), []
+    local = [str(p) for p in (local or (Path.cwd(), site.resolve().parent)) if str(p) != '/']
     try: cfg = yaml.safe_load((site/'_quarto.yml').read_text())
     except Exception as e: return [f'_quarto.yml: {type(e).__name__}: {e}']
+    if not isinstance(cfg, dict): return ['_quarto.yml: not a mapping of settings']
     side = cfg.get('website', {}).get('sidebar', {}).get('contents', [])
     files = [f if isinstance(f, str) else f.get('href', '') for f in side] + cfg.get('project', {}).get('render', [])
     for f in dict.fromkeys(files):
@@ -137,8 +149,11 @@ def check_site(site):
         if f.endswith('.ipynb'):
             code = [c for c in nbformat.read(site/f, as_version=4).cells if c.cell_type == 'code']
             if any(c.execution_count is None for c in code) or not any(c.outputs for c in code): bad.append(f'{f}: not executed (no outputs)')
-    for f in site.rglob('*'):
-        if f.suffix in ('.yml', '.ipynb', '.html') and re.search(r'(src|href)="(/|file:)|file://', f.read_text(errors='replace')): bad.append(f'{f.relative_to(site)}: an absolute path')
+    for f in sorted(site.rglob('*')):
+        if f.suffix not in ('.yml', '.ipynb', '.html') or '_site' in f.parts: continue
+        t = page_text(f)
+        if re.search(r"(src|href)=[\"'](/|file:)|file://", t): bad.append(f'{f.relative_to(site)}: an absolute link')
+        if (d := next((d for d in local if d in t), None)): bad.append(f'{f.relative_to(site)}: names a folder of this machine ({d}): run dfd report with relative paths')
     return bad
 
 # %% ../nbs/09_report.ipynb #f6ef929d

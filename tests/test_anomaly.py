@@ -77,16 +77,16 @@ def test_score_writes_the_guides_outputs(trained, cartoon):
 def test_report_renders_from_results(trained, cartoon, tmp_path):
     out, _ = trained
     if not (out/'anomaly'/'metrics.json').exists(): dfd('anomaly', 'score', cartoon, '--out', out, '--boot', 200, '--workers', 0)
-    r = dfd('report', out/'anomaly', '--out', tmp_path)
+    r = dfd('report', 'anomaly', '--out', tmp_path, cwd=out)                  # as a user types it: the pages name `anomaly`, no folder of this machine
     html = (tmp_path/'anomaly.html').read_text()
     assert 'Anomaly detection report' in html and 'Best validation accuracy' in html
     assert html.count('data:image/png;base64') >= 5                            # every figure embedded
     assert 'Traceback' not in html and 'src="http' not in html                  # ran cleanly; opens offline
     assert 'WARNING' not in r.stdout + r.stderr and (tmp_path/'anomaly.kernel.log').exists()   # kernel chatter kept aside
     from deepfake_detect.report import check_site
-    assert check_site(tmp_path/'site') == []                                      # the Quarto project, complete
+    assert check_site(tmp_path/'site', [out, tmp_path]) == []                     # the Quarto project, complete, naming no folder of this machine
     nb = run_jupyter(jupyter_checkout(tmp_path/'jup', out)/'nbs'/'report'/'anomaly.ipynb')   # opened in Jupyter: runs/demo/anomaly, no DFD_ variable
-    got = [m.replace(str(tmp_path/'jup'/'checkout'/'runs'/'demo'), str(out)) for m in md_outputs(nb)]
+    got = [m.replace(str(tmp_path/'jup'/'checkout'/'runs'/'demo'/'anomaly'), 'anomaly') for m in md_outputs(nb)]
     assert got == md_outputs(nbformat.read(tmp_path/'site'/'anomaly.ipynb', as_version=4)) and 'Best validation accuracy' in ''.join(got)
 
 def test_killed_training_resumes_to_the_same_history(trained, cartoon, tmp_path):
