@@ -30,13 +30,7 @@ from .stats import auc_ci, auc_stat
 from .cv import make_dl, claim, dataset_index, cosine_sched, weights_label
 
 # %% auto #0
-__all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'TRAIN_DIR', 'SCORE_LABELS', 'GUIDE_SCORES', 'SELECT_RULE', 'max_softmax',
-           'max_logit', 'entropy', 'energy', 'Mahalanobis', 'KNN', 'LibDetector', 'gen', 'ood_metrics',
-           'threshold_rates', 'anomaly_config', 'anomaly_index', 'check_dataset', 'EpochState', 'lr_at', 'Schedule',
-           'train_classifier', 'logits_features', 'plot_history', 'anomaly_train', 'last_layer', 'all_scores',
-           'fit_detectors', 'detector_scores', 'score_report', 'stats_table', 'metrics_table', 'find_selection',
-           'plot_distributions', 'plot_roc', 'sample_sheet', 'score_summary', 'score_figures', 'anomaly_score',
-           'seed_dirs', 'train_seeds', 'seed_summary', 'select_detector', 'unseen_generators']
+__all__ = ['LOGIT_SCORES', 'FEATURE_SCORES', 'max_softmax', 'max_logit', 'entropy', 'energy', 'Mahalanobis', 'KNN', 'LibDetector', 'gen', 'ood_metrics', 'threshold_rates', 'TRAIN_DIR', 'anomaly_config', 'anomaly_index', 'check_dataset', 'EpochState', 'lr_at', 'Schedule', 'train_classifier', 'logits_features', 'plot_history', 'SCORE_LABELS', 'GUIDE_SCORES', 'SELECT_RULE', 'anomaly_train', 'last_layer', 'all_scores', 'fit_detectors', 'detector_scores', 'score_report', 'stats_table', 'metrics_table', 'find_selection', 'plot_distributions', 'plot_roc', 'sample_sheet', 'score_summary', 'score_figures', 'anomaly_score', 'seed_dirs', 'train_seeds', 'seed_summary', 'select_detector', 'unseen_generators']
 
 # %% ../nbs/07_anomaly.ipynb #fdb38c4d
 def _logits(x):
@@ -145,18 +139,18 @@ def threshold_rates(ref, score, is_anom, q=95):
     return dict(q=q, threshold=t, detected=int((s[y] > t).sum()), anomalies=int(y.sum()), tpr=float((s[y] > t).mean()),
                 flagged_normals=int((s[~y] > t).sum()), normals=int((~y).sum()), fpr=float((s[~y] > t).mean()))
 
-# %% ../nbs/07_anomaly.ipynb #35e8f2b2
+# %% ../nbs/07a_anomaly_training.ipynb #35e8f2b2
 TRAIN_DIR = 'simpsons_dataset'
 
 def _files(d):
     return [p for p in sorted(Path(d).rglob('*')) if p.is_file() and not p.name.startswith('.')] if Path(d).is_dir() else []
 
-# %% ../nbs/07_anomaly.ipynb #62589798
+# %% ../nbs/07a_anomaly_training.ipynb #62589798
 def _class_of(stem, classes):
     hits = [c for c in classes if stem.lower().startswith(c.lower())]
     return max(hits, key=len) if hits else None
 
-# %% ../nbs/07_anomaly.ipynb #20ed5510
+# %% ../nbs/07a_anomaly_training.ipynb #20ed5510
 def anomaly_config(overrides=None, preset=None):
     "The resolved anomaly config: shared.json < `configs/anomaly.json` < `preset` < its `presets.<preset>` there < `overrides`."
     d = read_json(config_dir()/'anomaly.json')
@@ -166,7 +160,7 @@ def anomaly_config(overrides=None, preset=None):
         raise ConfigError(f"unknown preset {preset!r}: neither configs/presets/{preset}.json nor presets.{preset} in configs/anomaly.json")
     return resolve({k: v for k, v in d.items() if k != 'presets'}, {**own, **(overrides or {})}, preset=generic)
 
-# %% ../nbs/07_anomaly.ipynb #1540cfb7
+# %% ../nbs/07a_anomaly_training.ipynb #1540cfb7
 def anomaly_index(root, n_workers=2, progress=True, cache_dir=None):
     "`(df, classes)`: one row per file of the guide's layout (path, part, cls, ok, error, mode, width, height); probed once per file set when `cache_dir` is given."
     root = Path(root)
@@ -185,7 +179,7 @@ def anomaly_index(root, n_workers=2, progress=True, cache_dir=None):
     if f: save_atomic(f, lambda p: df.to_parquet(p, index=False))
     return df, classes
 
-# %% ../nbs/07_anomaly.ipynb #87fd41d0
+# %% ../nbs/07a_anomaly_training.ipynb #87fd41d0
 def check_dataset(df, classes, min_per_class=10):
     "Counts per class and part, and every problem found (unreadable files, empty or tiny classes, a missing test part)."
     ok = df[df.ok]
@@ -199,14 +193,14 @@ def check_dataset(df, classes, min_per_class=10):
     return dict(classes=len(classes), train=int((ok.part == 'train').sum()), normal=int((ok.part == 'normal').sum()),
                 anomaly=int((ok.part == 'anomaly').sum()), unreadable=int((~df.ok).sum()), counts=counts, problems=problems)
 
-# %% ../nbs/07_anomaly.ipynb #ec7a3378
+# %% ../nbs/07a_anomaly_training.ipynb #ec7a3378
 def _plain(o):
     "fastai's optimizer state with its `L` lists turned into plain lists, so `torch.load(weights_only=True)` accepts it."
     if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
     if isinstance(o, (list, tuple, L)): return [_plain(v) for v in o]
     return o
 
-# %% ../nbs/07_anomaly.ipynb #9c98d405
+# %% ../nbs/07a_anomaly_training.ipynb #9c98d405
 class EpochState(Callback):
     "Seed each epoch, track train/valid loss and accuracy, keep the best weights (by valid accuracy), checkpoint every epoch."
     order = 60
@@ -233,7 +227,7 @@ class EpochState(Callback):
                      spent=float(self.spent()) if hasattr(self, 'spent') else 0.)
         save_atomic(self.work/'last.pth', lambda p: torch.save(state, p))
 
-# %% ../nbs/07_anomaly.ipynb #7fbc60e2
+# %% ../nbs/07a_anomaly_training.ipynb #7fbc60e2
 def lr_at(cfg, pos):
     "Learning rate at training progress `pos` ∈ [0, 1] under `cfg['scheduler']`: constant, cosine annealing (period T_max of `epochs`), or one-cycle."
     lr, sch = cfg['optimizer']['lr'], cfg['scheduler']
@@ -243,7 +237,7 @@ def lr_at(cfg, pos):
     T = cfg['epochs'] if cfg.get('budget_s') else sch['T_max']   # a time budget: one cosine over the whole budget
     return cosine_sched(lr, T, cfg['epochs'])(pos)
 
-# %% ../nbs/07_anomaly.ipynb #75f2432e
+# %% ../nbs/07a_anomaly_training.ipynb #75f2432e
 class Schedule(Callback):
     "Set the learning rate before each batch from the progress: epochs done (`epochs`) or wall-clock time spent (`budget_s`); stop when the budget is spent."
     order = 50
@@ -262,7 +256,7 @@ class Schedule(Callback):
         self.spent = self.elapsed()
         self.tail_s = time.time() - self.tv   # validation and the epoch's checkpoints: what must fit after training stops
 
-# %% ../nbs/07_anomaly.ipynb #7b8eb622
+# %% ../nbs/07a_anomaly_training.ipynb #7b8eb622
 def train_classifier(arr, train, valid, n_out, cfg, work, progress=True):
     "Train `cfg['arch']` on rows `train` (`row`, `label` = class index) of cache `arr`, for `epochs` or for `budget_s` seconds; `(best model, history, stats)`."
     t_enter = time.time()   # a time budget covers the setup too
@@ -295,7 +289,7 @@ def train_classifier(arr, train, valid, n_out, cfg, work, progress=True):
     model.load_state_dict(torch.load(work/'best.pth', map_location='cpu', weights_only=True))
     return model, pd.DataFrame(cb.hist), stats
 
-# %% ../nbs/07_anomaly.ipynb #9a4ab6d9
+# %% ../nbs/07a_anomaly_training.ipynb #9a4ab6d9
 @torch.no_grad()
 def logits_features(model, arr, rows, stats, bs=64):
     "Logits and penultimate features (the input of the last linear layer) of `rows` of `arr`, evaluation pipeline."
@@ -311,7 +305,7 @@ def logits_features(model, arr, rows, stats, bs=64):
     if not logits: return np.zeros((0, head.out_features)), np.zeros((0, head.in_features))
     return torch.cat(logits).double().numpy(), torch.cat(feats).double().numpy()
 
-# %% ../nbs/07_anomaly.ipynb #80fd00ad
+# %% ../nbs/07a_anomaly_training.ipynb #80fd00ad
 def plot_history(hist, title=''):
     "The guide's training-history figure: loss (left) and accuracy (right), train vs validation."
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
@@ -322,20 +316,20 @@ def plot_history(hist, title=''):
     fig.suptitle(title or 'training history'); fig.tight_layout()
     return fig
 
-# %% ../nbs/07_anomaly.ipynb #c900aee1
+# %% ../nbs/07b_anomaly_workflow.ipynb #c900aee1
 def _rows(df, classes):
     "Readable rows of `df`, with `row` (position in the cache) and `label` (class index, -1 for none)."
     ok = df[df.ok].reset_index(drop=True)
     lab = ok.cls.map({c: i for i, c in enumerate(classes)})
     return ok.assign(row=np.arange(len(ok)), label=lab.fillna(-1).astype(int))
 
-# %% ../nbs/07_anomaly.ipynb #a838b9e2
+# %% ../nbs/07b_anomaly_workflow.ipynb #a838b9e2
 def _split(rows, cfg):
     "The guide's stratified train/validation split of `rows` (by `label`), seeded; each part in row order."
     tr, va = train_test_split(rows, test_size=cfg['val_ratio'], stratify=rows.label, random_state=cfg['seed'])
     return tr.sort_index(), va.sort_index()
 
-# %% ../nbs/07_anomaly.ipynb #10440f37
+# %% ../nbs/07b_anomaly_workflow.ipynb #10440f37
 def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=None):
     "Train the guide's classifier on `data_dir/simpsons_dataset/`; results in `res` (default `out/<study>/`). Returns that folder."
     data_dir, res = Path(data_dir), Path(res or Path(out)/cfg['study'])
@@ -371,7 +365,7 @@ def anomaly_train(data_dir, cfg, out='runs', n_workers=2, progress=True, res=Non
     if progress: print(f'best validation accuracy {hist.valid_acc[best]:.3f} at epoch {best + 1}; results in {res}')
     return res
 
-# %% ../nbs/07_anomaly.ipynb #33833029
+# %% ../nbs/07b_anomaly_workflow.ipynb #33833029
 SCORE_LABELS = {'max_softmax': 'max probability (−)', 'max_logit': 'max logit (−)', 'entropy': 'entropy',
                 'energy': 'energy', 'gen': 'GEN', 'mahalanobis': 'Mahalanobis', 'rmd': 'relative Mahalanobis',
                 'knn': 'KNN distance', 'vim': 'ViM', 'react': 'ReAct + energy', 'ash': 'ASH-S + energy'}
@@ -382,28 +376,28 @@ def last_layer(model):
     head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
     return head.weight.detach().cpu(), head.bias.detach().cpu()
 
-# %% ../nbs/07_anomaly.ipynb #2e95a856
+# %% ../nbs/07b_anomaly_workflow.ipynb #2e95a856
 def all_scores(lg, ft, fitted):
     "Every score (columns) of logits `lg` and features `ft`; `fitted`: the feature detectors, fitted."
     d = {k: f(lg) for k, f in (LOGIT_SCORES | {'gen': gen}).items()}
     d |= {k: det(ft) for k, det in fitted.items()}
     return pd.DataFrame(d)[[k for k in SCORE_LABELS if k in d]]
 
-# %% ../nbs/07_anomaly.ipynb #18e79178
+# %% ../nbs/07b_anomaly_workflow.ipynb #18e79178
 def fit_detectors(ft, y, head=None, k=10):
     "The feature detectors fitted on training features `ft` with class labels `y` (training normals only); with `head` = `last_layer(model)`, pytorch-ood's too."
     out = {'mahalanobis': Mahalanobis().fit(ft, y), 'knn': KNN(k).fit(ft)}
     if head is not None: out |= {n: LibDetector(n, *head).fit(ft, y) for n in ('rmd', 'vim', 'react', 'ash')}
     return out
 
-# %% ../nbs/07_anomaly.ipynb #9281926a
+# %% ../nbs/07b_anomaly_workflow.ipynb #9281926a
 def detector_scores(model, arr, stats, fit, *parts):
     "The one scoring step of every workflow here: fit the feature detectors on rows `fit` (their `label`), then every score of each row table in `parts`: `[(scores, logits), ...]`."
     f = lambda r: logits_features(model, arr, r, stats)
     fitted = fit_detectors(f(fit)[1], fit.label, last_layer(model))   # normal (training) images only
     return [(all_scores(lg, ft, fitted), lg) for lg, ft in map(f, parts)]
 
-# %% ../nbs/07_anomaly.ipynb #30faffc3
+# %% ../nbs/07b_anomaly_workflow.ipynb #30faffc3
 def score_report(sc, ref, n_boot=2000, seed=0):
     "Metrics per score column of `sc` (with `is_anom`): `ood_metrics`, the AUROC interval, threshold rates on `ref`."
     out = {}
@@ -413,7 +407,7 @@ def score_report(sc, ref, n_boot=2000, seed=0):
         out[k] = m | dict(auroc_ci=[lo, hi], threshold=threshold_rates(ref[k], sc[k], sc.is_anom))
     return out
 
-# %% ../nbs/07_anomaly.ipynb #874c532f
+# %% ../nbs/07b_anomaly_workflow.ipynb #874c532f
 def stats_table(sc):
     "Mean and std of every score for normal and anomalous images (the guide's statistics table)."
     g = sc.assign(kind=np.where(sc.is_anom, 'anomaly', 'normal')).groupby('kind')[list(SCORE_LABELS)]
@@ -421,7 +415,7 @@ def stats_table(sc):
     t.columns = [f'{kind} {s}' for s, kind in t.columns]
     return t[['normal mean', 'normal std', 'anomaly mean', 'anomaly std']]
 
-# %% ../nbs/07_anomaly.ipynb #ea0bf2e1
+# %% ../nbs/07b_anomaly_workflow.ipynb #ea0bf2e1
 def metrics_table(metrics):
     "One row per score: AUROC [CI], AUPR-IN/OUT, FPR@95TPR and the held-out-normal threshold's detection rates."
     return pd.DataFrame({k: dict(AUROC=m['auroc'], CI_low=m['auroc_ci'][0], CI_high=m['auroc_ci'][1], AUPR_IN=m['aupr_in'],
@@ -429,14 +423,14 @@ def metrics_table(metrics):
                                  false_alarms=f"{m['threshold']['flagged_normals']}/{m['threshold']['normals']}")
                          for k, m in metrics.items()}).T.loc[[k for k in SCORE_LABELS if k in metrics]]
 
-# %% ../nbs/07_anomaly.ipynb #52ae4ab1
+# %% ../nbs/07b_anomaly_workflow.ipynb #52ae4ab1
 def find_selection(res):
     "The detector selection that applies to results `res` (in `res/select/` or, for a seed's folder, beside it), or None."
     for d in (Path(res)/'select', Path(res).parent/'select'):
         if (d/'selection.json').exists(): return read_json(d/'selection.json')
     return None
 
-# %% ../nbs/07_anomaly.ipynb #269fcdee
+# %% ../nbs/07b_anomaly_workflow.ipynb #269fcdee
 def plot_distributions(sc):
     "Histograms (top) and box plots (bottom) of every score, normal vs anomaly."
     ks, nc = [k for k in SCORE_LABELS if k in sc], 6
@@ -457,7 +451,7 @@ def plot_distributions(sc):
     fig.suptitle('anomaly scores (higher = more anomalous)'); fig.tight_layout()
     return fig
 
-# %% ../nbs/07_anomaly.ipynb #7c17674e
+# %% ../nbs/07b_anomaly_workflow.ipynb #7c17674e
 def plot_roc(sc, metrics):
     "ROC curves of every score, with AUROC and its bootstrap interval."
     fig, ax = plt.subplots(figsize=(6.5, 6))
@@ -470,7 +464,7 @@ def plot_roc(sc, metrics):
     ax.set_title('ROC: anomalies as the positive class'); ax.legend(fontsize=8, loc='lower right')
     return fig
 
-# %% ../nbs/07_anomaly.ipynb #09487a95
+# %% ../nbs/07b_anomaly_workflow.ipynb #09487a95
 def sample_sheet(root, sc, title, ncols=5, thumb=128):
     "A grid of images of `sc` with status, predicted class, max probability and entropy."
     n = len(sc)
@@ -485,11 +479,11 @@ def sample_sheet(root, sc, title, ncols=5, thumb=128):
     fig.suptitle(title); fig.tight_layout()
     return fig
 
-# %% ../nbs/07_anomaly.ipynb #094f4fbe
+# %% ../nbs/07b_anomaly_workflow.ipynb #094f4fbe
 def _savefig(fig, path):
     save_atomic(path, lambda p: fig.savefig(p, format='png', dpi=100)); plt.close(fig)
 
-# %% ../nbs/07_anomaly.ipynb #dcbaf00c
+# %% ../nbs/07b_anomaly_workflow.ipynb #dcbaf00c
 def score_summary(tj, sc, metrics, sel, n_boot):
     "`metrics.json` of a scoring: the test counts, the detector chosen on validation-only evidence (if any), accuracies, the conventions, every score's metrics."
     known = sc[~sc.is_anom & sc.cls.notna()]
@@ -500,7 +494,7 @@ def score_summary(tj, sc, metrics, sel, n_boot):
                 threshold_convention='95th percentile of the scores of the held-out (validation) normal images',
                 ci='95% percentile bootstrap, normal and anomalous images resampled separately', n_boot=n_boot, scores=metrics)
 
-# %% ../nbs/07_anomaly.ipynb #27e92902
+# %% ../nbs/07b_anomaly_workflow.ipynb #27e92902
 def score_figures(res, data_dir, sc, metrics):
     "The guide's figures of the scored test images `sc` into `res`: score distributions, ROC curves, every anomaly, a mixed sample."
     res = Path(res)
@@ -512,7 +506,7 @@ def score_figures(res, data_dir, sc, metrics):
     mixed = pd.concat([sc[~sc.is_anom].sample(k, random_state=0), anoms.sample(k, random_state=0)]).sample(frac=1, random_state=0)
     _savefig(sample_sheet(data_dir, mixed, 'normal and anomalous test images', ncols=4), res/'sample_predictions_mixed.png')
 
-# %% ../nbs/07_anomaly.ipynb #bedb5ddc
+# %% ../nbs/07b_anomaly_workflow.ipynb #bedb5ddc
 def anomaly_score(res, data_dir, n_boot=2000, n_workers=2, progress=True):
     "Score `test/normal` and `test/anomaly` of `data_dir` with the classifier trained in `res`; write tables and figures."
     res, data_dir = Path(res), Path(data_dir)
@@ -539,19 +533,19 @@ def anomaly_score(res, data_dir, n_boot=2000, n_workers=2, progress=True):
     save_json(summary, res/'metrics.json')                 # last: marks scoring finished
     return summary
 
-# %% ../nbs/07_anomaly.ipynb #057cf159
+# %% ../nbs/07b_anomaly_workflow.ipynb #057cf159
 def seed_dirs(res):
     "The per-seed result folders under `res` (`seed_<s>/`), in seed order."
     return sorted((d for d in Path(res).glob('seed_*') if (d/'config.json').exists()), key=lambda d: int(d.name[5:]))
 
-# %% ../nbs/07_anomaly.ipynb #f8eb965f
+# %% ../nbs/07b_anomaly_workflow.ipynb #f8eb965f
 def train_seeds(data_dir, cfg, out='runs', seeds=3, n_workers=2, progress=True):
     "Train `cfg` with `seeds` seeds (`seed`, `seed + 1`, …) into `out/<study>/seed_<s>/`; the folders."
     res = Path(out)/cfg['study']
     return [anomaly_train(data_dir, {**cfg, 'seed': s}, out, n_workers, progress, res/f'seed_{s}')
             for s in range(cfg['seed'], cfg['seed'] + seeds)]
 
-# %% ../nbs/07_anomaly.ipynb #0535456d
+# %% ../nbs/07b_anomaly_workflow.ipynb #0535456d
 def seed_summary(dirs):
     "Per score over the scored runs `dirs`: AUROC mean, std, min and max over seeds, the mean bootstrap interval; and the per-run rows."
     rows = []
@@ -564,7 +558,7 @@ def seed_summary(dirs):
                                              seeds=('auroc', 'size'), boot_low=('ci_low', 'mean'), boot_high=('ci_high', 'mean'))
     return s.sort_values('mean', ascending=False), per
 
-# %% ../nbs/07_anomaly.ipynb #772b5169
+# %% ../nbs/07b_anomaly_workflow.ipynb #772b5169
 SELECT_RULE = ("Trained without a seeded quarter of the normal classes (at least one): each detector's AUROC for separating those "
                "classes' training images from the kept classes' validation images; the highest wins. The test set is never read.")
 
@@ -593,7 +587,7 @@ def select_detector(data_dir, cfg, out='runs', frac=.25, n_boot=0, n_workers=2, 
     save_json(sel, res/'selection.json')
     return sel
 
-# %% ../nbs/07_anomaly.ipynb #35614051
+# %% ../nbs/07b_anomaly_workflow.ipynb #35614051
 def unseen_generators(data_dir, cfg, out='runs', n_boot=2000, progress=True):
     "For each fake source of `data_dir`: train on the real and the other fake sources, score it as OOD; the summary table."
     data_dir, out = Path(data_dir), Path(out)

@@ -14,13 +14,7 @@ from .config import ConfigError, save_atomic, save_json, pmap, log, shown
 from .stats import auc_ci
 
 # %% auto #0
-__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'LINK_COLUMNS', 'AUDIT_TABLES', 'source_labels',
-           'to_rgb', 'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs',
-           'hash_bits', 'thumbs', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index',
-           'load_merges', 'load_index', 'group_sizes', 'carriers', 'weak_links', 'make_bad_corpus', 'meta_features',
-           'shortcut_probe', 'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'groups_md',
-           'audit_report', 'audit_page', 'SplitError', 'check_groups', 'cut_chains', 'make_splits', 'check_leakage',
-           'fold_roles', 'save_splits']
+__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'LINK_COLUMNS', 'source_labels', 'to_rgb', 'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs', 'hash_bits', 'thumbs', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index', 'load_merges', 'load_index', 'group_sizes', 'carriers', 'weak_links', 'AUDIT_TABLES', 'make_bad_corpus', 'meta_features', 'shortcut_probe', 'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'groups_md', 'audit_report', 'audit_page', 'SplitError', 'check_groups', 'cut_chains', 'make_splits', 'check_leakage', 'fold_roles', 'save_splits']
 
 # %% ../nbs/01_data.ipynb #0cb085df
 DFF_LABELS = {'wiki': 0, 'inpainting': 1, 'insight': 1, 'text2img': 1}
@@ -239,7 +233,7 @@ def load_index(path):
     if not path.exists(): raise FileNotFoundError(f'index not found: {path} (create it with `dfd index DATA_DIR`)')
     return pd.read_parquet(path)
 
-# %% ../nbs/01_data.ipynb #affd2bec
+# %% ../nbs/01b_groups.ipynb #affd2bec
 import networkx as nx
 
 def group_sizes(df, n_folds=5):
@@ -251,7 +245,7 @@ def group_sizes(df, n_folds=5):
                 histogram={str(k): int(v) for k, v in sz.value_counts().sort_index().items()})
     return summ, sz[sz / max(n, 1) > 1 / n_folds]
 
-# %% ../nbs/01_data.ipynb #9bcf9fdb
+# %% ../nbs/01b_groups.ipynb #9bcf9fdb
 def carriers(df, links):
     "Per link: the fake images that carry it (a pairs row (A, B): A's fakes; a near-duplicate: its fake file or files)."
     fakes = df[df.ok & (df.label == 1)]
@@ -263,7 +257,7 @@ def carriers(df, links):
         else: out.append([p for p in (r.path_a, r.path_b) if p in fake_paths])
     return pd.Series(out, index=links.index, dtype=object)
 
-# %% ../nbs/01_data.ipynb #e4a56d2b
+# %% ../nbs/01b_groups.ipynb #e4a56d2b
 def _tree_split(T, w, root):
     "For each edge (parent, child) of tree `T` (node weights `w`): the weight below the child."
     below = dict(w)
@@ -272,7 +266,7 @@ def _tree_split(T, w, root):
         if v in parent: below[parent[v]] += below[v]
     return {(parent[v], v): below[v] for v in parent}
 
-# %% ../nbs/01_data.ipynb #5e22f9aa
+# %% ../nbs/01b_groups.ipynb #5e22f9aa
 def weak_links(df, merges, group, top=5):
     "The links whose removal alone would split `group`, most balanced first, with the images left on each side."
     d = df[df.ok & (df.group == group)]
@@ -298,7 +292,7 @@ def weak_links(df, merges, group, top=5):
     out = pd.DataFrame(rows, columns=cols)
     return out.iloc[np.argsort(-np.minimum(out.images_a, out.images_b), kind='stable')].head(top).reset_index(drop=True)
 
-# %% ../nbs/01_data.ipynb #14d8a774
+# %% ../nbs/01c_audit.ipynb #14d8a774
 def make_bad_corpus(dest):
     "Write a folder `dest/{real,fake}` of broken and odd image files; return the expected `{name: reason or mode}`."
     dest = Path(dest)
@@ -326,7 +320,7 @@ def make_bad_corpus(dest):
             'gray.png': 'L', 'rgba.png': 'RGBA', 'cmyk.jpg': 'CMYK', 'deep16.png': 'I;16', 'palette.gif': 'P',
             'UPPER.JPEG': 'RGB', 'odd.webp': 'RGB', 'bomb.png': 'decompression bomb'}
 
-# %% ../nbs/01_data.ipynb #1118daff
+# %% ../nbs/01c_audit.ipynb #1118daff
 from scipy.stats import mannwhitneyu
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.metrics import roc_auc_score
@@ -344,7 +338,7 @@ def meta_features(df):
     for f in sorted(df.format[df.ok].unique()): X[f'format_{f}'] = (d.format == f).astype(float)
     return X.astype(float)
 
-# %% ../nbs/01_data.ipynb #a12c25b9
+# %% ../nbs/01c_audit.ipynb #a12c25b9
 def shortcut_probe(df, n_splits=5, seed=42, n_boot=2000):
     "Group-aware CV AUC of metadata-only classifiers predicting the label, with a 95% interval and a p-value (Mann–Whitney, AUC > 0.5, Bonferroni over the models); plus each feature's own AUC."
     X, d = meta_features(df), df[df.ok]
@@ -367,7 +361,7 @@ def shortcut_probe(df, n_splits=5, seed=42, n_boot=2000):
     return dict(auc=aucs[best], ci=list(auc_ci(oof[best], y, n_boot, seed=seed)), p=float(min(1., len(models) * p)), model=best, models=aucs,
                 features=dict(sorted(single.items(), key=lambda kv: -kv[1])), note='')
 
-# %% ../nbs/01_data.ipynb #a4ed17ab
+# %% ../nbs/01c_audit.ipynb #a4ed17ab
 import matplotlib
 import matplotlib.pyplot as plt
 
@@ -388,7 +382,7 @@ def audit_tables(df, merges=None):
     if merges is not None and len(merges): t['merges'] = merges.groupby('reason').size().rename('links').to_frame()
     return t
 
-# %% ../nbs/01_data.ipynb #957987fc
+# %% ../nbs/01c_audit.ipynb #957987fc
 def plot_audit(df):
     "A figure of per-source geometry, file size and colour."
     ok = df[df.ok]
@@ -407,7 +401,7 @@ def plot_audit(df):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_data.ipynb #3a5910ef
+# %% ../nbs/01c_audit.ipynb #3a5910ef
 def probe_verdict(pr):
     "One sentence on the probe result (its reason when there is no AUC)."
     if np.isnan(pr['auc']): return f"no probe AUC: {pr['note']}"
@@ -416,7 +410,7 @@ def probe_verdict(pr):
             'metadata carries some label information' if lo > 0.5 else 'no metadata shortcut found (the interval holds 0.5)')
     return f"AUC {pr['auc']:.3f} [95% CI {lo:.3f}, {hi:.3f}]: {what}"
 
-# %% ../nbs/01_data.ipynb #b5ae7726
+# %% ../nbs/01c_audit.ipynb #b5ae7726
 def group_findings(df, merges, n_folds=5, top=5):
     "The audit's group section: size summary, and each group too big for one fold with its weakest links."
     summ, big = group_sizes(df, n_folds)
@@ -428,7 +422,7 @@ def group_findings(df, merges, n_folds=5, top=5):
                           links=inside.reason.value_counts().to_dict(), weak_links=weak_links(df, merges, g, top).to_dict('records')))
     return dict(summ, large=large)
 
-# %% ../nbs/01_data.ipynb #2d9edd93
+# %% ../nbs/01c_audit.ipynb #2d9edd93
 def groups_md(g):
     "The audit page's group section (Markdown) from `group_findings`: sizes, and each group too big for a fold with the links whose removal would split it."
     s = (f"{g['groups']} groups; median {g['median']:.0f} images, largest {g['largest']} "
@@ -441,7 +435,7 @@ def groups_md(g):
               else '\n\nNo single link splits it: its identities are joined many times over.')
     return s
 
-# %% ../nbs/01_data.ipynb #6cc2b5d1
+# %% ../nbs/01c_audit.ipynb #6cc2b5d1
 AUDIT_TABLES = ('sources', 'geometry', 'colour', 'formats', 'modes', 'merges')   # written as audit/<name>.csv; the page shows each
 
 def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=None):
@@ -469,7 +463,7 @@ def audit_report(df, merges=None, out_dir='audit', seed=42, n_folds=5, faces=Non
     audit_page(out_dir)
     return summary
 
-# %% ../nbs/01_data.ipynb #108fb984
+# %% ../nbs/01c_audit.ipynb #108fb984
 def audit_page(out_dir):
     "Render the audit page `out_dir/audit.html` with the report notebooks' renderer (`nbs/report/audit.ipynb`); if it cannot (no source checkout, no kernel), say so and return None: the files are there."
     from deepfake_detect.report import render, reports_dir
@@ -477,11 +471,11 @@ def audit_page(out_dir):
     except Exception as e:   # no checkout, no Jupyter kernel, a failing cell: the audit's files are written; the page is not
         log.warning(f'the audit page is not written ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); audit.json and the tables are, in {out_dir}')
 
-# %% ../nbs/01_data.ipynb #9010ce2f
+# %% ../nbs/01d_splits.ipynb #9010ce2f
 class SplitError(ValueError):
     "A dataset that cannot be split as asked; the message says why and what to do."
 
-# %% ../nbs/01_data.ipynb #d18de632
+# %% ../nbs/01d_splits.ipynb #d18de632
 def check_groups(df, n_folds=5, cut=False):
     "Raise `SplitError` unless the groups of the usable rows of `df` can fill a test part and `n_folds` folds; `cut`: they were already cut by identity."
     sz = df.groupby('group').size()
@@ -501,14 +495,14 @@ def check_groups(df, n_folds=5, cut=False):
     else: msg += f" Use fewer folds (--folds {max(2, len(sz) - 1)}) or more data."
     raise SplitError(msg)
 
-# %% ../nbs/01_data.ipynb #45d1dd1f
+# %% ../nbs/01d_splits.ipynb #45d1dd1f
 def _bisect(G, w, cap, seed):
     "Pieces of the nodes of `G` (weights `w`), each of weight at most `cap` or a single node."
     if len(G) == 1 or sum(w[v] for v in G) <= cap: return [set(G)]
     a, b = nx.community.kernighan_lin_bisection(G, seed=seed)
     return _bisect(G.subgraph(a), w, cap, seed) + _bisect(G.subgraph(b), w, cap, seed)
 
-# %% ../nbs/01_data.ipynb #b7027bbd
+# %% ../nbs/01d_splits.ipynb #b7027bbd
 def cut_chains(df, merges, n_folds=5, test_ratio=0.1, seed=42):
     "Regroup `df` by identity pieces that fit a fold; return `(df, dropped)` with each dropped fake's reason in `cut`."
     df = df.copy()
@@ -538,12 +532,12 @@ def cut_chains(df, merges, n_folds=5, test_ratio=0.1, seed=42):
     df['group'] = df.key.map(key_piece).fillna(df.key)
     return df, df.loc[df.cut != '', ['path', 'source', 'key', 'cut']].reset_index(drop=True)
 
-# %% ../nbs/01_data.ipynb #242d896c
+# %% ../nbs/01d_splits.ipynb #242d896c
 def _strata(df):
     "One row per group with its stratum: the sorted set of sources it holds."
     return df.groupby('group').source.agg(lambda s: '+'.join(sorted(set(s)))).rename('stratum')
 
-# %% ../nbs/01_data.ipynb #c2e3a2be
+# %% ../nbs/01d_splits.ipynb #c2e3a2be
 def _pick(strata, ratio, seed):
     "Groups whose seeded rank is below `ratio` (at least one, so no part is ever empty)."
     u = _ranks(strata, seed)
@@ -551,7 +545,7 @@ def _pick(strata, ratio, seed):
     if len(sel) and not sel.any(): sel[np.argmin(u.to_numpy())] = True
     return set(strata.index[sel])
 
-# %% ../nbs/01_data.ipynb #a8fd4faf
+# %% ../nbs/01d_splits.ipynb #a8fd4faf
 def _ranks(strata, seed):
     "A seeded rank in [0, 1) for each group, uniform within its stratum."
     rng = np.random.default_rng(seed)
@@ -561,7 +555,7 @@ def _ranks(strata, seed):
         u[idx] = (np.arange(len(idx)) + rng.random()) / len(idx)
     return u
 
-# %% ../nbs/01_data.ipynb #e3d26472
+# %% ../nbs/01d_splits.ipynb #e3d26472
 def make_splits(df, frac=1.0, n_folds=5, test_ratio=0.1, val_ratio=0.1, seed=42, cut=False, merges=None):
     "Add `test`, `u`, `fold`, `role_0..role_{n_folds-1}` and `cut` columns to index `df` (only ok, uncut rows take part)."
     if cut:
@@ -597,7 +591,7 @@ def make_splits(df, frac=1.0, n_folds=5, test_ratio=0.1, val_ratio=0.1, seed=42,
     df.attrs.update(frac=frac, n_folds=n_folds, test_ratio=test_ratio, val_ratio=val_ratio, seed=seed, cut_chains=bool(cut))
     return df
 
-# %% ../nbs/01_data.ipynb #63f2cbeb
+# %% ../nbs/01d_splits.ipynb #63f2cbeb
 def check_leakage(sp, merges=None):
     "Raise if a group or identity key is in two roles of a fold, or (given `merges`) a link joins two roles; return the folds checked."
     folds = [c for c in sp.columns if c.startswith('role_')]
@@ -619,12 +613,12 @@ def check_leakage(sp, merges=None):
         if bad: raise AssertionError(f"{c}: fakes of an identity in another role than its pair's images: {bad[:3]}")
     return len(folds)
 
-# %% ../nbs/01_data.ipynb #c9b28802
+# %% ../nbs/01d_splits.ipynb #c9b28802
 def fold_roles(sp, k):
     "The images of fold `k`, by role: `{'train': df, 'valid': df, 'holdout': df, 'test': df}`."
     return {r: sp[sp[f'role_{k}'] == r] for r in ('train', 'valid', 'holdout', 'test')}
 
-# %% ../nbs/01_data.ipynb #c737ff9e
+# %% ../nbs/01d_splits.ipynb #c737ff9e
 def save_splits(sp, path):
     "Save a split table atomically (parquet, with its parameters in `attrs`)."
     return save_index(sp, path)
