@@ -440,11 +440,11 @@ def anomaly_unseen(data_dir:str, # a deepfake dataset with a real and at least 3
 def report(results:str, # a results folder, e.g. runs/demo or runs/anomaly
            out:str=None): # folder for the HTML files and site/ (default RESULTS/report/ and RESULTS/site/)
     "Render the reports of a results folder as self-contained HTML and a Quarto site (never trains)."
-    from deepfake_detect.report import make_reports, check_site
+    from deepfake_detect.report import make_reports, check_site, report_dirs
     paths = make_reports(results, out, progress=True)
     print(f'report: {paths[0]}  (open this: the summary, linking every page)')
     for p in paths[1:]: print(f'  page: {p}')
-    site = Path(out)/'site' if out else Path(results)/'site'
+    site = report_dirs(results, out)[1]
     bad = check_site(site)
     print(f'site: {site}  (a Quarto project: `quarto render {site}` builds it, `quarto publish gh-pages {site}` publishes it)'
           + (''.join(f'\n  incomplete: {b}' for b in bad)))

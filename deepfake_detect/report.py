@@ -17,8 +17,8 @@ from .config import save_atomic, read_json
 
 # %% auto #0
 __all__ = ['PAGES', 'MARKS', 'REPORTS', 'SKIP', 'STUDY_KEYS', 'reports_dir', 'find_reports', 'inputs_key', 'execute', 'offline',
-           'for_site', 'render', 'site_config', 'write_site', 'page_text', 'check_site', 'make_reports', 'study_md',
-           'planted_md', 'shortcuts_md', 'phases_md', 'pages_md']
+           'for_site', 'render', 'site_config', 'write_site', 'page_text', 'check_site', 'report_dirs', 'make_reports',
+           'study_md', 'planted_md', 'shortcuts_md', 'phases_md', 'pages_md']
 
 # %% ../nbs/09_report.ipynb #ccbb42a2
 PAGES = {'index': 'Study report', 'audit': 'Dataset audit', '01_eda': 'Exploratory data analysis', '02_preprocessing': 'Preprocessing and split verification',
@@ -156,12 +156,17 @@ def check_site(site, local=()):
         if (d := next((d for d in local if d in t), None)): bad.append(f'{f.relative_to(site)}: names a folder of this machine ({d}): run dfd report with relative paths')
     return bad
 
+# %% ../nbs/09_report.ipynb #b140efa9
+def report_dirs(results, out=None):
+    "Where `make_reports` writes: `(HTML folder, site folder)`: `out` and `out/site`, else `results/report` and `results/site`."
+    return (Path(out), Path(out)/'site') if out else (Path(results)/'report', Path(results)/'site')
+
 # %% ../nbs/09_report.ipynb #f6ef929d
 def make_reports(results, out=None, timeout=600, progress=False):
     "Render every report `results` has and the index linking them: HTML in `out` (default `results/report/`), the Quarto site in `out/site/` (default `results/site/`). Returns the HTML paths, index first."
     found = find_reports(results)
     if not found: raise FileNotFoundError(f'{results}: no results a report can show (looked for {", ".join(sorted(set(m for ms in REPORTS.values() for m in ms)))})')
-    out, site = (Path(out), Path(out)/'site') if out else (Path(results)/'report', Path(results)/'site')
+    out, site = report_dirs(results, out)
     jobs = [(reports_dir()/f'{name}.ipynb', d, out/f'{name}.html', timeout, site) for name, d in {'index': Path(results), **found}.items()]
     fn = importlib.import_module('deepfake_detect.report').render   # by its module's name: a spawned worker cannot load a notebook's __main__
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context('spawn')) as ex:
