@@ -126,7 +126,7 @@ def audit_faces(df, home, workers=2):
     "The face detector's fallback test on the readable images of index `df` (boxes cached under `home/cache`)."
     from deepfake_detect.preprocessing import face_boxes, fallback_test
     ok = df[df.ok]
-    return fallback_test(ok, face_boxes(ok, df.attrs['root'], Path(home)/'cache'))
+    return fallback_test(ok, face_boxes(ok, df.attrs['root'], Path(home)/'cache', n_workers=workers))
 
 # %% ../nbs/08_cli.ipynb #88364a96
 def audit(source:str, # a dataset folder or an index file
@@ -196,6 +196,7 @@ def run(experiment:str, # e.g. phase1 (every experiment of the phase) or phase1/
         out:str='runs', # results root
         preset: Preset=None,
         verbose: Verbose=False,
+        workers: Workers=2,
         set: Sets=None):
     "Run all folds of an experiment (PHASE or PHASE/EXPERIMENT); finished folds are skipped."
     from deepfake_detect.cv import run_experiment, weights_label
@@ -205,7 +206,7 @@ def run(experiment:str, # e.g. phase1 (every experiment of the phase) or phase1/
     for n, cfg in cfgs.items():
         print(f"== {n} (id {config_id(cfg)}): {cfg['arch']}, {cfg['size']} px, {cfg['view']}, augment={cfg['augment']}, "
               f"frac={cfg['frac']:g}, {cfg['n_folds']} folds, {cfg['epochs']} epochs, weights: {weights_label(cfg)}")
-        s = run_experiment(n, cfg, data, out, quiet=not verbose)
+        s = run_experiment(n, cfg, data, out, quiet=not verbose, workers=workers)
         rows[n] = {k: f"{s.loc[k, 'mean']:.3f} ± {s.loc[k, 'std']:.3f}" for k in ('val_auc', 'test_auc', 'gap', 'train_auc')}
     import pandas as pd
     print('\nmean ± std over folds (val = each fold\'s held-out part; test = the fixed test set):')
@@ -226,11 +227,12 @@ def study(data: Data,
           gpus_per_fold:float=0, # GPUs each fold asks Ray for (0.5: two folds share a GPU)
           cpus_per_fold:int=None, # CPUs (torch threads) per fold; default: 1 with Ray, all cores when sequential. Results are identical across schedulers at the same value
           max_retries:int=0, # retry a fold that raises this many times (0: report it, finish the rest, exit 1); a fold whose worker died is always rerun
+          workers: Workers=2,
           set: Sets=None):
     "Run the study plan: phases 1, 2A-2E, 3, 4A, 4B in order (resumable; identical configs trained once): OUT/tables/, OUT/selection.json, OUT/study.json."
     from deepfake_detect.phases import run_study
     from deepfake_detect.scheduler import sched_opts
-    opts = sched_opts(scheduler, gpus_per_fold, cpus_per_fold, max_retries)
+    opts = sched_opts(scheduler, gpus_per_fold, cpus_per_fold, max_retries, workers)
     out, sm = Path(out), size_map(preset)
     if sm: print(f"preset {preset}: the plan's image sizes are mapped to smaller ones: " + ', '.join(f'{k} px -> {v} px' for k, v in sm.items()))
     tabs, sel, st = run_study(data, out, preset, phases, parse_sets(set), explain=not no_explain, opts=opts)
@@ -563,7 +565,7 @@ def demo(out:str='runs/demo', # demo folder
         au = audit(out/'index.parquet', out=out/'audit', workers=workers)
         split(out/'index.parquet', frac=0.2, folds=5, out=out/'splits.parquet')
         step(3, 5, 'the study: Phases 1, 2A (3 tests), 2B-2E, 3, 4A, 4B; 5-fold group-aware CV each (demo preset)')
-        tabs, sel, st = study(ds, out=out, preset='demo', scheduler=scheduler)
+        tabs, sel, st = study(ds, out=out, preset='demo', scheduler=scheduler, workers=workers)
         step(4, 5, "anomaly detection: the anomaly guide's workflow on the synthetic cartoon set")
         cart = demo_data(out/'data'/'cartoon', 'cartoon', None)
         anomaly_check(cart, workers=workers)

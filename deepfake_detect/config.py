@@ -15,8 +15,8 @@ import numpy as np
 __all__ = ['SCHEMA', 'OPAQUE', 'PHASE_ONLY', 'log', 'OKABE_ITO', 'save_atomic', 'save_json', 'spreadsheet_safe', 'file_hash',
            'file_lock', 'Key', 'flatten', 'unflatten', 'ConfigError', 'check_value', 'validate', 'config_dir',
            'read_json', 'shown', 'find_experiment', 'experiments', 'defaults', 'size_map', 'resolve', 'parse_sets',
-           'save_config', 'load_config', 'config_id', 'seed_everything', 'pmap', 'log_to_console', 'log_file',
-           'known_warnings']
+           'save_config', 'load_config', 'config_id', 'seed_everything', 'pstream', 'pmap', 'log_to_console',
+           'log_file', 'known_warnings']
 
 # %% ../nbs/00_config.ipynb #8f5b4c41
 _UMASK = os.umask(0); os.umask(_UMASK)  # read once: the process umask
@@ -310,14 +310,24 @@ def seed_everything(seed=42, deterministic=True):
 
 # %% ../nbs/00_config.ipynb #0009a539
 from tqdm.auto import tqdm
+from concurrent.futures import ProcessPoolExecutor
 
-def pmap(f, items, n_workers=2, desc=None, progress=True, chunksize=32, **kwargs):
-    "`[f(x, **kwargs) for x in items]` over `n_workers` processes (0: in this process), with one progress bar."
+def pstream(f, items, n_workers=2, desc=None, progress=True, chunksize=32, **kwargs):
+    "`f(x, **kwargs)` for each of `items`, yielded in order as `n_workers` processes (0: this process) finish them, under one progress bar with the time left."
     f, items = partial(f, **kwargs) if kwargs else f, list(items)
-    if n_workers == 0 or len(items) < 2 * chunksize:
-        return [f(x) for x in tqdm(items, desc=desc, disable=not progress, leave=False)]
-    from tqdm.contrib.concurrent import process_map
-    return process_map(f, items, max_workers=n_workers, chunksize=chunksize, desc=desc, disable=not progress, leave=False)
+    with tqdm(total=len(items), desc=desc, disable=not progress, leave=False) as bar:
+        if n_workers == 0 or len(items) < 2 * chunksize:
+            for x in items: yield f(x); bar.update()
+            return
+        ex = ProcessPoolExecutor(n_workers)
+        try:
+            for r in ex.map(f, items, chunksize=chunksize): yield r; bar.update()
+        finally: ex.shutdown(cancel_futures=True)   # a consumer that stops early does not wait for the rest
+
+# %% ../nbs/00_config.ipynb #b56767d1
+def pmap(f, items, n_workers=2, desc=None, progress=True, chunksize=32, **kwargs):
+    "`[f(x, **kwargs) for x in items]` over `n_workers` processes (0: in this process), with one progress bar: `pstream`, collected."
+    return list(pstream(f, items, n_workers, desc, progress, chunksize, **kwargs))
 
 # %% ../nbs/00_config.ipynb #ca580ef8
 log = logging.getLogger('deepfake_detect')

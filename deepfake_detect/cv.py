@@ -31,8 +31,8 @@ __all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'saf
            'QuietEarlyStopping', 'fast_path', 'train_fold', 'file_record', 'files_damage', 'fold_damage', 'fold_done',
            'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble_of',
            'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch',
-           'weights_label', 'DataMismatch', 'split_key', 'identify', 'check_identity', 'prepare', 'attempts',
-           'fold_lock', 'run_fold', 'run_experiment']
+           'weights_label', 'DataMismatch', 'split_key', 'identify', 'check_identity', 'experiment_rows', 'prepare',
+           'attempts', 'fold_lock', 'run_fold', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
 def why_no_auc(y):
@@ -410,8 +410,14 @@ def check_identity(exp_dir, cfg, ident):
                        "a different dataset, or the same folder changed (files, labels, pairs.csv). Results are never reused across data: "
                        f"use another --out (or, with dfd run, --set study=NAME), or remove {exp_dir} to train it again")
 
+# %% ../nbs/04_cv.ipynb #010eacf7
+def experiment_rows(sp):
+    "The rows of split `sp` an experiment uses, numbered `row` as its cache is: readable, not cut, and in a role of some fold (the test set and the data fraction), so a 20 % experiment decodes and stores 28 % of the dataset, not all of it."
+    use = sp.ok & (sp.cut == '') & (sp.filter(regex='^role_') != '').any(axis=1)
+    return sp[use].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
+
 # %% ../nbs/04_cv.ipynb #493b2367
-def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
+def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None, workers=2):
     "Everything `cfg`'s folds share, made once before any fold runs: index, leakage-checked splits, the data identity, the decoded cache, the face check. Writes `splits.parquet`, `folds.parquet`, `prepared.json`; returns the experiment folder."
     out, data_dir = Path(out), Path(data_dir)
     exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
@@ -421,8 +427,8 @@ def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None):
     sp, merges, ident = identify(cfg, data_dir, out, progress)
     check_identity(exp_dir, cfg, ident)
     if cfg['cut_chains']: save_atomic(exp_dir/'dropped.csv', lambda p: sp.loc[sp.cut != '', ['path', 'source', 'cut']].to_csv(p, index=False))
-    data = sp[sp.ok & (sp.cut == '')].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
-    arr, boxes = build_cache(data, data_dir, cfg['size'], cfg['view'], out/'cache', progress=progress)
+    data = experiment_rows(sp)
+    arr, boxes = build_cache(data, data_dir, cfg['size'], cfg['view'], out/'cache', n_workers=workers, progress=progress)
     if boxes is not None: data = face_check(data, boxes, cfg, exp_dir)
     save_index(sp, exp_dir/'splits.parquet')
     save_index(data, exp_dir/'folds.parquet')   # the rows every fold reads, numbered as the cache
@@ -503,7 +509,7 @@ def _run_fold(exp_dir, k, threads=None, quiet=True):
     return dict(status='done', fold=k, seconds=m['seconds'], attempt=n)
 
 # %% ../nbs/04_cv.ipynb #467adfca
-def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, exp_dir=None, bar=None, threads=None):
+def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, exp_dir=None, bar=None, threads=None, workers=2):
     "Run (or finish) every fold of experiment `name` with resolved `cfg` on `data_dir`, one after another; return its summary. `bar`: a shared progress bar to advance per fold."
     out = Path(out)
     exp_dir = Path(exp_dir) if exp_dir else out/cfg['study']/name.replace('/', '-')
@@ -513,7 +519,7 @@ def run_experiment(name, cfg, data_dir, out='runs', progress=True, quiet=True, e
         check_identity(exp_dir, cfg, identify(cfg, data_dir, out, progress)[2])
         (log.debug if bar is not None else log.info)(f'{name}: all {cfg["n_folds"]} folds already finished (id {cid}): nothing to train')
         return summarize(exp_dir)
-    prepare(name, cfg, data_dir, out, progress, exp_dir)
+    prepare(name, cfg, data_dir, out, progress, exp_dir, workers)
     for k in tqdm(todo, desc=f'{name} folds', disable=not progress or bar is not None, leave=False):
         run_fold(exp_dir, k, threads, quiet)
         if bar is not None: bar.update(1)

@@ -14,7 +14,7 @@ from .config import ConfigError, save_atomic, save_json, pmap, log, shown
 from .stats import auc_ci
 
 # %% auto #0
-__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'LINK_COLUMNS', 'source_labels', 'to_rgb', 'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs', 'hash_bits', 'thumbs', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index', 'load_merges', 'load_index', 'group_sizes', 'carriers', 'weak_links', 'AUDIT_TABLES', 'make_bad_corpus', 'meta_features', 'shortcut_probe', 'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'groups_md', 'audit_report', 'audit_page', 'SplitError', 'check_groups', 'cut_chains', 'make_splits', 'check_leakage', 'fold_roles', 'save_splits']
+__all__ = ['DFF_LABELS', 'KNOWN_LABELS', 'MAX_PIXELS', 'COLUMNS', 'THUMB', 'DUP_COLUMNS', 'LINK_COLUMNS', 'source_labels', 'to_rgb', 'ImageReadError', 'open_image', 'read_image', 'probe', 'list_files', 'index_folder', 'read_pairs', 'hash_bits', 'thumbs', 'near_dups_exact', 'blocks', 'near_dups', 'link_groups', 'merge_groups', 'build_index', 'save_index', 'load_merges', 'load_index', 'group_sizes', 'carriers', 'weak_links', 'AUDIT_TABLES', 'make_bad_corpus', 'meta_features', 'shortcut_probe', 'audit_tables', 'plot_audit', 'probe_verdict', 'group_findings', 'groups_md', 'audit_report', 'audit_page', 'SplitError', 'check_groups', 'cut_chains', 'make_splits', 'check_leakage', 'fold_roles', 'save_splits']
 
 # %% ../nbs/01_data.ipynb #0cb085df
 DFF_LABELS = {'wiki': 0, 'inpainting': 1, 'insight': 1, 'text2img': 1}
@@ -150,26 +150,68 @@ def hash_bits(hexes):
 # %% ../nbs/01_data.ipynb #c71cfaba
 def thumbs(hexes):
     "Colour thumbnails (hex strings) as a float array, one row per image."
-    return np.stack([np.frombuffer(bytes.fromhex(h), dtype=np.uint8) for h in hexes]).astype(np.float32)
+    return np.frombuffer(bytes.fromhex(''.join(hexes)), dtype=np.uint8).reshape(len(hexes), 3 * THUMB**2).astype(np.float32)
 
 # %% ../nbs/01_data.ipynb #d461c1c5
-def near_dups(df, max_bits=24, max_diff=18., chunk=None):
-    "Pairs `(i, j, bits, diff)` of ok images in different groups that look alike (see above)."
+DUP_COLUMNS = ['i', 'j', 'bits', 'diff']
+
+def _dup_inputs(df):
+    "The ok rows with a hash, and their hashes, thumbnails and groups."
     ok = df[df.ok & (df.phash != '')]
-    h, th, grp, idx = hash_bits(ok.phash), thumbs(ok.thumb) if len(ok) else None, ok.group.to_numpy(), ok.index.to_numpy()
-    n = len(h)
-    chunk = chunk or max(1, int(2e7 // max(n, 1)))
-    out = []
-    for i0 in range(0, n, chunk):
-        d = np.bitwise_count(h[i0:i0+chunk, None] ^ h[None, :])
-        ii, jj = np.nonzero(d <= max_bits)
+    return ok, hash_bits(ok.phash), thumbs(ok.thumb), ok.group.to_numpy()
+
+# %% ../nbs/01_data.ipynb #29b4b984
+def _confirm(ii, jj, h, th, grp, max_bits, max_diff):
+    "Of the candidate pairs `(ii, jj)`, the near-duplicates: other groups, hashes within `max_bits`, thumbnails within `max_diff`; `(ii, jj, bits, diff)`."
+    keep = grp[ii] != grp[jj]
+    ii, jj = ii[keep], jj[keep]
+    bits = np.bitwise_count(h[ii] ^ h[jj]).astype(int)
+    keep = bits <= max_bits
+    ii, jj, bits = ii[keep], jj[keep], bits[keep]
+    diff = np.abs(th[ii] - th[jj]).mean(1)
+    sel = diff <= max_diff
+    return ii[sel], jj[sel], bits[sel], diff[sel]
+
+# %% ../nbs/01_data.ipynb #60120f82
+def _dup_frame(ok, found):
+    "The pairs `found` (`_confirm`'s, per chunk) as a table of `ok`'s index labels, ordered by `(i, j)`."
+    if not found: return pd.DataFrame(columns=DUP_COLUMNS)
+    ii, jj, bits, diff = (np.concatenate(c) for c in zip(*found))
+    o, idx = np.lexsort((jj, ii)), ok.index.to_numpy()
+    return pd.DataFrame(dict(i=idx[ii[o]], j=idx[jj[o]], bits=bits[o], diff=diff[o]))
+
+# %% ../nbs/01_data.ipynb #108724c2
+def near_dups_exact(df, max_bits=24, max_diff=18., chunk=None):
+    "`near_dups`'s pairs found by comparing every pair of hashes: quadratic, the baseline that tests and benchmarks hold `near_dups` to."
+    ok, h, th, grp = _dup_inputs(df)
+    chunk, found = chunk or max(1, int(2e7 // max(len(h), 1))), []
+    for i0 in range(0, len(h), chunk):
+        ii, jj = np.nonzero(np.bitwise_count(h[i0:i0 + chunk, None] ^ h[None, :]) <= max_bits)
         ii = ii + i0
-        keep = (jj > ii) & (grp[ii] != grp[jj])
-        ii, jj = ii[keep], jj[keep]
-        diff = np.abs(th[ii] - th[jj]).mean(1) if len(ii) else np.zeros(0)
-        sel = diff <= max_diff
-        out.append(pd.DataFrame(dict(i=idx[ii[sel]], j=idx[jj[sel]], bits=d[ii[sel] - i0, jj[sel]].astype(int), diff=diff[sel])))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=['i', 'j', 'bits', 'diff'])
+        found.append(_confirm(ii[jj > ii], jj[jj > ii], h, th, grp, max_bits, max_diff))
+    return _dup_frame(ok, found)
+
+# %% ../nbs/01_data.ipynb #ea9000e2
+def blocks(th, side=2):
+    "Thumbnails (rows of `THUMB`×`THUMB` RGB values) averaged over a `side`×`side` grid of blocks: 12 numbers an image at 2."
+    n, b = len(th), THUMB // side
+    return th.reshape(n, side, b, side, b, 3).astype(np.float64).mean((2, 4)).reshape(n, -1)
+
+# %% ../nbs/01_data.ipynb #f3670fc0
+from scipy.spatial import cKDTree
+from tqdm.auto import tqdm
+
+def near_dups(df, max_bits=24, max_diff=18., side=2, chunk=2048, progress=False):
+    "Pairs `(i, j, bits, diff)` of ok images in different groups that look alike (see above), from a k-d tree on the thumbnails' `blocks`: only pairs whose thumbnails can match are compared."
+    ok, h, th, grp = _dup_inputs(df)
+    x, found = blocks(th, side), []
+    r = x.shape[1] * max_diff * (1 + 1e-9) + 1e-6   # the bound (L1 over the block means), and a hair for rounding
+    tree = cKDTree(x)
+    for i0 in tqdm(range(0, len(x), chunk), desc='near-duplicates', disable=not progress, leave=False):
+        pairs = cKDTree(x[i0:i0 + chunk]).sparse_distance_matrix(tree, r, p=1, output_type='ndarray')   # this chunk against all
+        ii, jj = pairs['i'].astype(np.int64) + i0, pairs['j'].astype(np.int64)
+        found.append(_confirm(ii[jj > ii], jj[jj > ii], h, th, grp, max_bits, max_diff))
+    return _dup_frame(ok, found)
 
 # %% ../nbs/01_data.ipynb #700f9363
 from scipy.sparse import coo_matrix
@@ -187,14 +229,14 @@ def link_groups(keys, links):
     return pd.Series(pd.Series(keys).groupby(comp).transform('min').to_numpy(), index=keys)
 
 # %% ../nbs/01_data.ipynb #741673c5
-def merge_groups(df, pairs=None, near=True):
+def merge_groups(df, pairs=None, near=True, progress=False):
     "Merge groups linked by `pairs` and by near-duplicate hashes; return `(df, merges)` where `merges` says why."
     df = df.copy()
     known = set(df.key)
     links = [dict(key_a=a, key_b=b, reason='pairs file', path_a='', path_b='', detail='')
              for a, b in pairs or [] if a in known and b in known and a != b]
     df['group'] = df.key
-    nd = near_dups(df) if near else pd.DataFrame(columns=['i', 'j', 'bits', 'diff'])
+    nd = near_dups(df, progress=progress) if near else pd.DataFrame(columns=DUP_COLUMNS)
     for i, j, bits, diff in nd.itertuples(index=False):
         links.append(dict(key_a=df.key[i], key_b=df.key[j], reason='near-duplicate', path_a=df.path[i], path_b=df.path[j],
                           detail=f'{df.path[i]} ~ {df.path[j]} (phash {bits} bits, thumbnail diff {diff:.1f})'))
@@ -208,7 +250,7 @@ def build_index(root, out=None, labels=None, pairs=None, near=True, n_workers=2,
     root = Path(root)
     df = index_folder(root, labels, n_workers=n_workers, progress=progress)
     pairs = Path(pairs) if pairs else (root/'pairs.csv' if (root/'pairs.csv').exists() else None)
-    df, merges = merge_groups(df, read_pairs(pairs) if pairs else None, near)
+    df, merges = merge_groups(df, read_pairs(pairs) if pairs else None, near, progress)
     df.attrs.update(root=str(root.resolve()), pairs=str(pairs) if pairs else '')
     if out:
         save_index(df, out)

@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from PIL import Image
 from tqdm.auto import tqdm
-from .config import save_atomic, save_json, pmap, known_warnings, log
+from .config import save_atomic, save_json, pmap, pstream, file_lock, known_warnings, log
 from .data import read_image, ImageReadError
 
 # %% auto #0
-__all__ = ['PAD', 'VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'view_pad', 'letterbox', 'bars',
-           'face_crop', 'detect_faces', 'files_key', 'face_boxes', 'view_image', 'build_cache', 'face_stats',
-           'fallback_test', 'get_transforms', 'real_stats', 'apply_tfms']
+__all__ = ['PAD', 'DET_SZ', 'BOX', 'STAT', 'VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'view_pad',
+           'letterbox', 'bars', 'face_crop', 'det_input', 'detect_boxed', 'detect_faces', 'file_stats', 'files_key',
+           'detect_files', 'face_boxes', 'view_image', 'fill_rows', 'build_cache', 'face_stats', 'fallback_test',
+           'get_transforms', 'real_stats', 'apply_tfms']
 
 # %% ../nbs/02_preprocessing.ipynb #fd1a8484
 def squish(img, sz):
@@ -74,48 +75,84 @@ def face_crop(img, box, sz, margin=0.3):
     return img.crop((int(cx - s / 2), int(cy - s / 2), int(cx + s / 2), int(cy + s / 2))).resize((sz, sz), Image.BILINEAR)
 
 # %% ../nbs/02_preprocessing.ipynb #623e5788
-def _mtcnn(device='cpu'):
+def _mtcnn(device=None):
+    "The face detector (MTCNN), on `device` (default: the GPU when torch sees one)."
     try: from facenet_pytorch import MTCNN
     except ImportError: raise ImportError('face crops need facenet-pytorch: pip install --no-deps facenet-pytorch==2.6.0') from None
-    return MTCNN(keep_all=False, select_largest=False, device=device)
+    return MTCNN(keep_all=False, select_largest=False, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
 # %% ../nbs/02_preprocessing.ipynb #31872d7b
-def detect_faces(imgs, bs=32, det_sz=256, device='cpu', mt=None, progress=False):
+DET_SZ = 256   # the detector's input side
+BOX = ['x0', 'y0', 'x1', 'y1', 'prob']
+
+def det_input(img, det_sz=DET_SZ):
+    "What the detector sees of PIL `img`: letterboxed to `det_sz` on black (as it was always given), as uint8; and `img`'s size."
+    return np.asarray(letterbox(img, det_sz, (0, 0, 0))), img.size
+
+# %% ../nbs/02_preprocessing.ipynb #2b383754
+def detect_boxed(mt, views, det_sz=DET_SZ):
+    "One batch of detector `mt` on `views` (`det_input`'s pairs): the most confident box of each, in its image's pixels, or NaNs."
+    boxes, probs = mt.detect([Image.fromarray(v) for v, _ in views])
+    out = []
+    for (_, (w, h)), b, p in zip(views, boxes, probs):
+        if b is None: out.append((np.nan,) * 5); continue
+        r, (ox, oy, _, _) = det_sz / max(w, h), letterbox_rect(w, h, det_sz)
+        x0, y0, x1, y1 = b[0]
+        out.append(((x0 - ox) / r, (y0 - oy) / r, (x1 - ox) / r, (y1 - oy) / r, float(p[0])))
+    return out
+
+# %% ../nbs/02_preprocessing.ipynb #897b5296
+def detect_faces(imgs, bs=32, det_sz=DET_SZ, device=None, mt=None, progress=False):
     "Most confident face box (x0, y0, x1, y1, prob) of each PIL image, or NaNs where none is found; `mt`: a detector to reuse."
     mt, out = mt or _mtcnn(device), []
     for i in tqdm(range(0, len(imgs), bs), desc='faces (MTCNN)', disable=not progress, leave=False):
-        chunk = imgs[i:i + bs]
-        boxed = [letterbox(im, det_sz, (0, 0, 0)) for im in chunk]   # black, as the detector was always given
-        boxes, probs = mt.detect(boxed)
-        for im, b, p in zip(chunk, boxes, probs):
-            if b is None: out.append((np.nan,) * 5); continue
-            w, h = im.size
-            r = det_sz / max(w, h)
-            ox, oy, _, _ = letterbox_rect(w, h, det_sz)
-            x0, y0, x1, y1 = b[0]
-            out.append(((x0 - ox) / r, (y0 - oy) / r, (x1 - ox) / r, (y1 - oy) / r, float(p[0])))
-    return pd.DataFrame(out, columns=['x0', 'y0', 'x1', 'y1', 'prob'])
+        out += detect_boxed(mt, [det_input(im, det_sz) for im in imgs[i:i + bs]], det_sz)
+    return pd.DataFrame(out, columns=BOX)
 
 # %% ../nbs/02_preprocessing.ipynb #aeb59fe2
+STAT = ['path', 'bytes', 'mtime_ns']
+
+def file_stats(df, root):
+    "`df`'s files as they are now: path, bytes, mtime (ns); what says a cached result is still the file's."
+    st = [(Path(root)/p).stat() for p in df.path]
+    return pd.DataFrame(dict(path=df.path.to_numpy(), bytes=[s.st_size for s in st], mtime_ns=[s.st_mtime_ns for s in st]))
+
+# %% ../nbs/02_preprocessing.ipynb #ae39aa5b
 def files_key(df, root, *extra):
     "Hash of the files of `df` (path, bytes, mtime) and `extra` settings."
     h = hashlib.sha256()
-    for p in df.path: 
-        st = (Path(root)/p).stat()
-        h.update(f'{p}|{st.st_size}|{st.st_mtime_ns};'.encode())
+    for p, b, m in file_stats(df, root).itertuples(index=False): h.update(f'{p}|{b}|{m};'.encode())
     h.update(json.dumps(extra).encode())
     return h.hexdigest()[:16]
 
 # %% ../nbs/02_preprocessing.ipynb #a629845f
-def face_boxes(df, root, cache_dir, progress=True):
-    "Face boxes of every image of `df` (cached); a DataFrame aligned with `df`."
-    cache_dir = Path(cache_dir)
-    f = cache_dir/f'faces_{files_key(df, root, "mtcnn", 256)}.parquet'
-    if f.exists(): return pd.read_parquet(f).set_index(df.index)
-    imgs = [read_image(Path(root)/p) for p in df.path]
-    boxes = detect_faces(imgs, progress=progress)
-    save_atomic(f, lambda p: boxes.to_parquet(p, index=False))
-    return boxes.set_index(df.index)
+def _det_file(path, det_sz): return det_input(read_image(path), det_sz)   # in a worker: decode and letterbox
+
+def detect_files(todo, root, save, n_workers=2, device=None, progress=True, every=2048):
+    "Face boxes of the files `todo` (`file_stats` rows), decoded by `n_workers` processes and batched on `device`; `save(rows)` gets the rows done so far every `every` images, so a kill loses at most that many."
+    mt = _mtcnn(device)
+    bs, views, rows, saved = 128 if str(mt.device).startswith('cuda') else 32, [], [], 0
+    done = lambda: pd.concat([todo.iloc[:len(rows)].reset_index(drop=True), pd.DataFrame(rows, columns=BOX)], axis=1)
+    for k, v in enumerate(pstream(_det_file, [Path(root)/p for p in todo.path], n_workers, f'faces (MTCNN, {mt.device})', progress, 8, det_sz=DET_SZ), 1):
+        views.append(v)
+        if len(views) < bs and k < len(todo): continue
+        rows += detect_boxed(mt, views); views = []
+        if len(rows) - saved >= every or k == len(todo): save(done()); saved = len(rows)
+
+# %% ../nbs/02_preprocessing.ipynb #238687b7
+def face_boxes(df, root, cache_dir, progress=True, n_workers=2, device=None):
+    "Face boxes of `df`'s images, aligned with `df`. The detector runs once per file of the dataset folder `root`: its boxes are one table per folder, which later calls extend (a 20 % and a 100 % experiment share it) and a rerun after a kill finishes."
+    root, cache_dir = Path(root), Path(cache_dir)
+    f = cache_dir/f'faces_{hashlib.sha256(json.dumps([str(root.resolve()), "mtcnn", DET_SZ]).encode()).hexdigest()[:16]}.parquet'
+    files, key = file_stats(df, root), lambda d: pd.MultiIndex.from_frame(d[STAT])
+    with file_lock(cache_dir/f'.{f.name}.lock'):   # another process detecting the same folder: wait for it, then reuse
+        known = pd.read_parquet(f) if f.exists() else files.iloc[:0].assign(**dict.fromkeys(BOX, np.nan))
+        todo = files[~key(files).isin(key(known))].drop_duplicates()
+        if len(todo):
+            keep = known[~known.path.isin(todo.path)]   # a changed file's old boxes go
+            detect_files(todo, root, lambda new: save_atomic(f, lambda p: pd.concat([keep, new], ignore_index=True).to_parquet(p, index=False)), n_workers, device, progress)
+            known = pd.read_parquet(f)
+    return files.merge(known, on=STAT, how='left')[BOX].set_index(df.index)
 
 # %% ../nbs/02_preprocessing.ipynb #636e6836
 VIEWS = {'squish': squish, 'square': square_crop, 'letterbox': letterbox, 'bars': bars}  # and 'face', which needs a box; 'bars' is for re-evaluation only
@@ -130,16 +167,36 @@ def _render(item, sz, view, margin):
     return np.asarray(view_image(read_image(path), sz, view, box, margin))
 
 # %% ../nbs/02_preprocessing.ipynb #220e6c18
+def fill_rows(f, shape, rows, every=512):
+    "Write `.npy` file `f` of uint8 `shape` from `rows(start)`, an iterator over its rows from `start` on, streamed through a memory map: RAM holds a row, not the array. A kill leaves `f.partial` and its done count, which the next call resumes; `f` appears whole or not at all."
+    f = Path(f)
+    part, count = f.with_name(f.name + '.partial'), f.with_name(f.name + '.partial.done')
+    if shape[0] == 0: return save_atomic(f, lambda p: np.save(open(p, 'wb'), np.zeros(shape, np.uint8)))   # no rows to map
+    start = int(count.read_text()) if part.exists() and count.exists() else 0
+    try: arr = np.lib.format.open_memmap(part, 'r+') if start else None
+    except (ValueError, OSError): arr = None   # a partial file cut short: start again
+    if arr is None or arr.shape != tuple(shape) or arr.dtype != np.uint8: start, arr = 0, np.lib.format.open_memmap(part, 'w+', np.uint8, tuple(shape))
+    n = start
+    for n, a in enumerate(rows(start), start + 1):
+        arr[n - 1] = a
+        if n % every == 0: arr.flush(); save_atomic(count, lambda p: p.write_text(str(n)))   # the count never runs ahead of the rows on disk
+    if n != shape[0]: raise RuntimeError(f'{f}: {n} of {shape[0]} rows written')
+    arr.flush(); del arr
+    os.replace(part, f); count.unlink(missing_ok=True)
+    return f
+
+# %% ../nbs/02_preprocessing.ipynb #25bae930
 def build_cache(df, root, sz, view='squish', cache_dir='runs/cache', margin=0.3, n_workers=2, progress=True):
-    "uint8 array `(len(df), sz, sz, 3)` of `df`'s images in `view`, built once and memory-mapped; plus face stats."
+    "uint8 array `(len(df), sz, sz, 3)` of `df`'s images in `view`, built once (streamed to disk, `fill_rows`) and memory-mapped; plus the face boxes of the `face` view."
     root, cache_dir = Path(root), Path(cache_dir)
     key = files_key(df, root, sz, view, margin if view == 'face' else None, *([pad] if (pad := view_pad(view)) else []))   # a new bar colour: new arrays
     f = cache_dir/f'{view}_{sz}_{key}.npy'
-    boxes = face_boxes(df, root, cache_dir, progress) if view == 'face' else None
+    boxes = face_boxes(df, root, cache_dir, progress, n_workers) if view == 'face' else None
     if not f.exists():
         bx = [tuple(r) for r in boxes[['x0', 'y0', 'x1', 'y1']].itertuples(index=False)] if boxes is not None else [None] * len(df)
-        arrs = pmap(_render, list(zip([root/p for p in df.path], bx)), n_workers, f'cache {view} {sz}px', progress, sz=sz, view=view, margin=margin)
-        save_atomic(f, lambda p: np.save(open(p, 'wb'), np.stack(arrs)))
+        items = list(zip([root/p for p in df.path], bx))
+        with file_lock(cache_dir/f'.{f.name}.lock'):   # two processes wanting it: one builds, the other waits, then reads
+            if not f.exists(): fill_rows(f, (len(df), sz, sz, 3), lambda s: pstream(_render, items[s:], n_workers, f'cache {view} {sz}px', progress, sz=sz, view=view, margin=margin))
     return np.load(f, mmap_mode='r'), boxes
 
 # %% ../nbs/02_preprocessing.ipynb #41eaa1eb

@@ -19,18 +19,18 @@ __all__ = ['SYSTEM_RETRIES', 'ENGINES', 'sched_opts', 'grid_tasks', 'Board', 'la
 # %% ../nbs/05b_scheduler.ipynb #6d266244
 SYSTEM_RETRIES = 3   # a lost worker is not the fold's fault: rerun it (Ray's own default for system failures)
 
-def sched_opts(scheduler='sequential', gpus_per_fold=0, cpus_per_fold=None, max_retries=0):
-    "Checked scheduler options: `scheduler` is 'sequential', 'ray' (local) or 'ray:ADDRESS' (a running cluster)."
+def sched_opts(scheduler='sequential', gpus_per_fold=0, cpus_per_fold=None, max_retries=0, workers=2):
+    "Checked scheduler options: `scheduler` is 'sequential', 'ray' (local) or 'ray:ADDRESS' (a running cluster); `workers`: processes decoding images while experiments are prepared."
     kind, _, addr = (scheduler or 'sequential').partition(':')
     if kind not in ('sequential', 'ray') or (kind == 'sequential' and addr):
         raise ConfigError(f"--scheduler {scheduler!r}: use sequential, ray (a local Ray on this machine) or ray:ADDRESS (join a running cluster, e.g. ray:10.0.0.1:6379 or ray:auto)")
-    if gpus_per_fold < 0 or (cpus_per_fold is not None and cpus_per_fold < 1) or max_retries < 0:
-        raise ConfigError(f'--gpus-per-fold must be >= 0, --cpus-per-fold >= 1 and --max-retries >= 0 (got {gpus_per_fold}, {cpus_per_fold}, {max_retries})')
+    if gpus_per_fold < 0 or (cpus_per_fold is not None and cpus_per_fold < 1) or max_retries < 0 or workers < 0:
+        raise ConfigError(f'--gpus-per-fold must be >= 0, --cpus-per-fold >= 1, --max-retries >= 0 and --workers >= 0 (got {gpus_per_fold}, {cpus_per_fold}, {max_retries}, {workers})')
     if kind == 'sequential' and gpus_per_fold: raise ConfigError('--gpus-per-fold needs --scheduler ray (the sequential scheduler uses the GPU torch sees)')
-    return dict(kind=kind, address=addr or None, gpus_per_fold=float(gpus_per_fold), cpus_per_fold=cpus_per_fold, max_retries=int(max_retries))
+    return dict(kind=kind, address=addr or None, gpus_per_fold=float(gpus_per_fold), cpus_per_fold=cpus_per_fold, max_retries=int(max_retries), workers=int(workers))
 
 # %% ../nbs/05b_scheduler.ipynb #0c202210
-def grid_tasks(exps, data_dir, out, progress=True):
+def grid_tasks(exps, data_dir, out, progress=True, workers=2):
     "`exps`: `{name: (cfg, exp_dir)}`. Prepare each experiment with unfinished folds; return `(tasks, finished)`: its folds to run, and the count already done."
     tasks, finished = [], 0
     for name, (cfg, exp_dir) in exps.items():
@@ -40,7 +40,7 @@ def grid_tasks(exps, data_dir, out, progress=True):
             claim(exp_dir, cfg)
             check_identity(exp_dir, cfg, identify(cfg, data_dir, out, progress)[2])
             continue
-        prepare(name, cfg, data_dir, out, progress, exp_dir)
+        prepare(name, cfg, data_dir, out, progress, exp_dir, workers)
         tasks += [(name, Path(exp_dir), k) for k in todo]
     return tasks, finished
 
@@ -165,7 +165,7 @@ ENGINES = dict(sequential=run_sequential, ray=run_ray)
 def run_grid(exps, data_dir, out, opts=None, board=None, progress=True):
     "Prepare `exps` (`{name: (cfg, exp_dir)}`), run their unfinished folds with scheduler `opts` (`sched_opts`); return the run's record, or raise `GridError`."
     opts = opts or sched_opts()
-    tasks, finished = grid_tasks(exps, data_dir, out, progress)
+    tasks, finished = grid_tasks(exps, data_dir, out, progress, opts.get('workers', 2))
     own = board is None
     if own: board = Board(len(tasks), progress=progress)
     board.add(skipped=finished)
