@@ -1,4 +1,4 @@
-"""Plain resize, square crop, letterbox and MTCNN face crop; a decoded uint8 cache per (resolution, view) shared by every fold and experiment; transforms that never augment at evaluation.
+"""Plain resize, square crop, letterbox and MTCNN face crop; a decoded uint8 cache per (images, resolution, view), streamed to disk and shared by every fold; transforms that never augment at evaluation.
 
 Docs: https://deepfake-detect.github.io/deepfake_detect/preprocessing.html.md"""
 
