@@ -9,7 +9,7 @@ tree (PSS shares a page among the processes mapping it, so forked workers are no
 Run: .venv/bin/python benchmarks/dff_scale.py [--ids 30000] [--work /tmp/dff_scale] [--steps tree,index,audit,split,cache20,cache100,faces,near]
 Writes benchmarks/dff_scale.json (steps run now replace their earlier figures).
 """
-import argparse, json, os, platform, subprocess, sys, time
+import argparse, json, os, platform, re, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, psutil
 
@@ -35,6 +35,11 @@ def measure(cmd, log, env=None):
     return dict(seconds=round(time.time() - t, 1), peak_mb=round(peak / 2**20), largest_process_rss_mb=round(top / 2**20), rc=p.returncode, log=str(log))
 
 def py(code): return [sys.executable, '-c', code]
+
+def output(log):
+    "The last lines a step printed, without its progress bars."
+    lines = re.sub(r'\x1b\[[0-9;]*[A-Za-z]', '', Path(log).read_text()).replace('\r', '\n').splitlines()
+    return [l.strip() for l in lines if l.strip() and '%|' not in l and 'it/s]' not in l][-4:]
 
 def cache_code(work, data, frac):
     "A process that builds the squish 128 px cache of a `frac` experiment's rows, as `prepare` does."
@@ -124,7 +129,7 @@ def main():
             import shutil; shutil.rmtree(work/{'cache20': 'cache_0.2', 'cache100': 'cache_1.0', 'faces': 'cache_faces'}[s], ignore_errors=True)   # built from nothing
         print(f'== {s}', flush=True)
         S[s] = measure(cmds[s], logs/f'{s}.log')
-        S[s]['output'] = [l for l in Path(S[s]['log']).read_text().replace('\r', '\n').splitlines() if l.strip() and '%|' not in l][-4:]
+        S[s]['output'] = output(S[s]['log'])
         print(json.dumps(S[s], indent=1), flush=True); save()
     if 'near' in steps:
         m = measure([sys.executable, __file__, '--work', str(work), '--near-step', '10000,30000,120000'], logs/'near.log')

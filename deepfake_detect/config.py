@@ -310,18 +310,24 @@ def seed_everything(seed=42, deterministic=True):
 
 # %% ../nbs/00_config.ipynb #0009a539
 from tqdm.auto import tqdm
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
+def _apply(f, xs): return [f(x) for x in xs]
+
 def pstream(f, items, n_workers=2, desc=None, progress=True, chunksize=32, **kwargs):
-    "`f(x, **kwargs)` for each of `items`, yielded in order as `n_workers` processes (0: this process) finish them, under one progress bar with the time left."
+    "`f(x, **kwargs)` for each of `items`, yielded in order as `n_workers` processes (0: this process) finish them, under one progress bar with the time left. At most 2 chunks per worker are in flight, so a slow consumer holds a few chunks in RAM, never the results."
     f, items = partial(f, **kwargs) if kwargs else f, list(items)
     with tqdm(total=len(items), desc=desc, disable=not progress, leave=False) as bar:
         if n_workers == 0 or len(items) < 2 * chunksize:
             for x in items: yield f(x); bar.update()
             return
-        ex = ProcessPoolExecutor(n_workers)
+        ex, todo = ProcessPoolExecutor(n_workers), deque()
         try:
-            for r in ex.map(f, items, chunksize=chunksize): yield r; bar.update()
+            for i in range(0, len(items), chunksize):
+                todo.append(ex.submit(_apply, f, items[i:i + chunksize]))
+                while len(todo) > 2 * n_workers or (todo and i + chunksize >= len(items)):   # full, or the last chunk is in: drain
+                    for r in todo.popleft().result(): yield r; bar.update()
         finally: ex.shutdown(cancel_futures=True)   # a consumer that stops early does not wait for the rest
 
 # %% ../nbs/00_config.ipynb #b56767d1

@@ -29,9 +29,9 @@ from .models import create_model, ARCHS, read_state, CheckpointError, weights_sp
 __all__ = ['FOLD_FILES', 'SCALARS', 'NEAR_SETTINGS', 'FAULT', 'why_no_auc', 'safe_auc', 'per_source_auc', 'set_metrics',
            'CacheDL', 'make_dl', 'cosine_sched', 'predict_rows', 'eval_bs', 'eval_roles', 'BestWeights', 'adamw',
            'QuietEarlyStopping', 'fast_path', 'train_fold', 'file_record', 'files_damage', 'fold_damage', 'fold_done',
-           'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'exp_data', 'pooled', 'ensemble_of',
-           'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check', 'check_arch',
-           'weights_label', 'DataMismatch', 'split_key', 'identify', 'check_identity', 'experiment_rows', 'prepare',
+           'save_fold', 'load_weights', 'fold_rows', 'fold_notes', 'summarize', 'experiment_rows', 'exp_data', 'pooled',
+           'ensemble_of', 'ensemble', 'data_identity', 'index_home', 'dataset_index', 'claim', 'face_check',
+           'check_arch', 'weights_label', 'DataMismatch', 'split_key', 'identify', 'check_identity', 'prepare',
            'attempts', 'fold_lock', 'run_fold', 'run_experiment']
 
 # %% ../nbs/04_cv.ipynb #4ca6a303
@@ -280,11 +280,16 @@ def summarize(exp_dir):
     save_json(js | dict(notes=fold_notes(exp_dir)), Path(exp_dir)/'summary.json')
     return s
 
+# %% ../nbs/04_cv.ipynb #010eacf7
+def experiment_rows(sp):
+    "The rows of split `sp` an experiment uses, numbered `row` as its cache is: readable, not cut, and in a role of some fold (the test set and the data fraction), so a 20 % experiment decodes and stores 28 % of the dataset, not all of it."
+    use = sp.ok & (sp.cut == '') & (sp.filter(regex='^role_') != '').any(axis=1)
+    return sp[use].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
+
 # %% ../nbs/04_cv.ipynb #a26f0d09
 def exp_data(exp_dir):
-    "The usable rows of an experiment's split table, numbered as its cache (`row`)."
-    sp = load_index(Path(exp_dir)/'splits.parquet')
-    return sp[sp.ok & (sp.cut == '')].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
+    "The rows of an experiment (`experiment_rows` of its split table), numbered as its cache (`row`)."
+    return experiment_rows(load_index(Path(exp_dir)/'splits.parquet'))
 
 # %% ../nbs/04_cv.ipynb #5cd35eb8
 def pooled(exp_dir, role='holdout'):
@@ -409,12 +414,6 @@ def check_identity(exp_dir, cfg, ident):
                        f"{old.get('split_id', '?')}); the data given now is {ident['data']} (data id {ident['data_id']}, split {ident['split_id']}): "
                        "a different dataset, or the same folder changed (files, labels, pairs.csv). Results are never reused across data: "
                        f"use another --out (or, with dfd run, --set study=NAME), or remove {exp_dir} to train it again")
-
-# %% ../nbs/04_cv.ipynb #010eacf7
-def experiment_rows(sp):
-    "The rows of split `sp` an experiment uses, numbered `row` as its cache is: readable, not cut, and in a role of some fold (the test set and the data fraction), so a 20 % experiment decodes and stores 28 % of the dataset, not all of it."
-    use = sp.ok & (sp.cut == '') & (sp.filter(regex='^role_') != '').any(axis=1)
-    return sp[use].reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
 
 # %% ../nbs/04_cv.ipynb #493b2367
 def prepare(name, cfg, data_dir, out='runs', progress=True, exp_dir=None, workers=2):

@@ -202,7 +202,7 @@ def _dup_chunk(i0, c, h, th, xT, grp, max_bits, max_diff):
     "Near-duplicates of rows `i0`…`i0+c` among the rows after them: first the thumbnails' `block_sums` (`xT`, one row per sum; never further apart than the thumbnails), for every pair at once, then `_confirm` on the 1–2 % left."
     acc = np.zeros((min(c, len(h) - i0), len(h) - i0), np.uint16)   # at most 12 × 4080: fits
     for k in range(len(xT)): np.add(acc, np.abs(xT[k, i0:i0 + c, None] - xT[k, None, i0:]), out=acc, casting='unsafe')
-    ii, jj = np.nonzero(acc <= th.shape[1] * max_diff)   # integers: exact
+    ii, jj = np.nonzero(acc <= int(th.shape[1] * max_diff) + 1)   # a necessary condition: `_confirm` makes the exact test
     ii, jj = ii + i0, jj + i0
     keep = (jj > ii) & (grp[ii] != grp[jj])
     return _confirm(ii[keep], jj[keep], h, th, grp, max_bits, max_diff)

@@ -16,9 +16,9 @@ from .data import read_image, ImageReadError
 
 # %% auto #0
 __all__ = ['PAD', 'DET_SZ', 'BOX', 'STAT', 'VIEWS', 'IMAGENET_STATS', 'squish', 'square_crop', 'letterbox_rect', 'view_pad',
-           'letterbox', 'bars', 'face_crop', 'det_input', 'detect_boxed', 'detect_faces', 'file_stats', 'files_key',
-           'detect_files', 'face_boxes', 'view_image', 'fill_rows', 'build_cache', 'face_stats', 'fallback_test',
-           'get_transforms', 'real_stats', 'apply_tfms']
+           'letterbox', 'bars', 'face_crop', 'det_device', 'det_input', 'detect_boxed', 'detect_faces', 'file_stats',
+           'files_key', 'detect_files', 'face_boxes', 'view_image', 'fill_rows', 'build_cache', 'face_stats',
+           'fallback_test', 'get_transforms', 'real_stats', 'apply_tfms']
 
 # %% ../nbs/02_preprocessing.ipynb #fd1a8484
 def squish(img, sz):
@@ -75,11 +75,16 @@ def face_crop(img, box, sz, margin=0.3):
     return img.crop((int(cx - s / 2), int(cy - s / 2), int(cx + s / 2), int(cy + s / 2))).resize((sz, sz), Image.BILINEAR)
 
 # %% ../nbs/02_preprocessing.ipynb #623e5788
+def det_device(device=None):
+    "Where the face detector runs: `device`, else the GPU when torch sees one, else the CPU; its kind ('cuda', 'cpu') is part of every face-box key, as boxes can differ by a pixel between the two."
+    return str(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+
+# %% ../nbs/02_preprocessing.ipynb #d5b58245
 def _mtcnn(device=None):
-    "The face detector (MTCNN), on `device` (default: the GPU when torch sees one)."
+    "The face detector (MTCNN), on `det_device(device)`."
     try: from facenet_pytorch import MTCNN
     except ImportError: raise ImportError('face crops need facenet-pytorch: pip install --no-deps facenet-pytorch==2.6.0') from None
-    return MTCNN(keep_all=False, select_largest=False, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    return MTCNN(keep_all=False, select_largest=False, device=det_device(device))
 
 # %% ../nbs/02_preprocessing.ipynb #31872d7b
 DET_SZ = 256   # the detector's input side
@@ -130,10 +135,11 @@ def _det_file(path, det_sz): return det_input(read_image(path), det_sz)   # in a
 
 def detect_files(todo, root, save, n_workers=2, device=None, progress=True, every=2048):
     "Face boxes of the files `todo` (`file_stats` rows), decoded by `n_workers` processes and batched on `device`; `save(rows)` gets the rows done so far every `every` images, so a kill loses at most that many."
-    mt = _mtcnn(device)
-    bs, views, rows, saved = 128 if str(mt.device).startswith('cuda') else 32, [], [], 0
+    dev = det_device(device)
+    bs, views, rows, saved, mt = 128 if dev.startswith('cuda') else 32, [], [], 0, None
     done = lambda: pd.concat([todo.iloc[:len(rows)].reset_index(drop=True), pd.DataFrame(rows, columns=BOX)], axis=1)
-    for k, v in enumerate(pstream(_det_file, [Path(root)/p for p in todo.path], n_workers, f'faces (MTCNN, {mt.device})', progress, 8, det_sz=DET_SZ), 1):
+    for k, v in enumerate(pstream(_det_file, [Path(root)/p for p in todo.path], n_workers, f'faces (MTCNN, {dev})', progress, 8, det_sz=DET_SZ), 1):
+        mt = mt or _mtcnn(dev)   # made once the workers are forked: they never inherit CUDA
         views.append(v)
         if len(views) < bs and k < len(todo): continue
         rows += detect_boxed(mt, views); views = []
@@ -143,7 +149,7 @@ def detect_files(todo, root, save, n_workers=2, device=None, progress=True, ever
 def face_boxes(df, root, cache_dir, progress=True, n_workers=2, device=None):
     "Face boxes of `df`'s images, aligned with `df`. The detector runs once per file of the dataset folder `root`: its boxes are one table per folder, which later calls extend (a 20 % and a 100 % experiment share it) and a rerun after a kill finishes."
     root, cache_dir = Path(root), Path(cache_dir)
-    f = cache_dir/f'faces_{hashlib.sha256(json.dumps([str(root.resolve()), "mtcnn", DET_SZ]).encode()).hexdigest()[:16]}.parquet'
+    f = cache_dir/f'faces_{hashlib.sha256(json.dumps([str(root.resolve()), "mtcnn", DET_SZ, det_device(device).split(":")[0]]).encode()).hexdigest()[:16]}.parquet'
     files, key = file_stats(df, root), lambda d: pd.MultiIndex.from_frame(d[STAT])
     with file_lock(cache_dir/f'.{f.name}.lock'):   # another process detecting the same folder: wait for it, then reuse
         known = pd.read_parquet(f) if f.exists() else files.iloc[:0].assign(**dict.fromkeys(BOX, np.nan))
@@ -172,24 +178,29 @@ def fill_rows(f, shape, rows, every=512):
     f = Path(f)
     part, count = f.with_name(f.name + '.partial'), f.with_name(f.name + '.partial.done')
     if shape[0] == 0: return save_atomic(f, lambda p: np.save(open(p, 'wb'), np.zeros(shape, np.uint8)))   # no rows to map
-    start = int(count.read_text()) if part.exists() and count.exists() else 0
+    try: start = int(count.read_text()) if part.exists() else 0
+    except (ValueError, OSError): start = 0
     try: arr = np.lib.format.open_memmap(part, 'r+') if start else None
     except (ValueError, OSError): arr = None   # a partial file cut short: start again
-    if arr is None or arr.shape != tuple(shape) or arr.dtype != np.uint8: start, arr = 0, np.lib.format.open_memmap(part, 'w+', np.uint8, tuple(shape))
+    if arr is None or arr.shape != tuple(shape) or arr.dtype != np.uint8:
+        count.unlink(missing_ok=True)   # an old count never describes a new file
+        start, arr = 0, np.lib.format.open_memmap(part, 'w+', np.uint8, tuple(shape))
     n = start
     for n, a in enumerate(rows(start), start + 1):
         arr[n - 1] = a
         if n % every == 0: arr.flush(); save_atomic(count, lambda p: p.write_text(str(n)))   # the count never runs ahead of the rows on disk
     if n != shape[0]: raise RuntimeError(f'{f}: {n} of {shape[0]} rows written')
     arr.flush(); del arr
-    os.replace(part, f); count.unlink(missing_ok=True)
+    count.unlink(missing_ok=True)
+    os.replace(part, f)
     return f
 
 # %% ../nbs/02_preprocessing.ipynb #25bae930
 def build_cache(df, root, sz, view='squish', cache_dir='runs/cache', margin=0.3, n_workers=2, progress=True):
     "uint8 array `(len(df), sz, sz, 3)` of `df`'s images in `view`, built once (streamed to disk, `fill_rows`) and memory-mapped; plus the face boxes of the `face` view."
     root, cache_dir = Path(root), Path(cache_dir)
-    key = files_key(df, root, sz, view, margin if view == 'face' else None, *([pad] if (pad := view_pad(view)) else []))   # a new bar colour: new arrays
+    face = [margin, det_device().split(':')[0]] if view == 'face' else [None]   # crops of GPU boxes are other arrays than of CPU boxes
+    key = files_key(df, root, sz, view, *face, *([pad] if (pad := view_pad(view)) else []))   # a new bar colour: new arrays
     f = cache_dir/f'{view}_{sz}_{key}.npy'
     boxes = face_boxes(df, root, cache_dir, progress, n_workers) if view == 'face' else None
     if not f.exists():

@@ -10,12 +10,17 @@ import numpy as np
 from scipy import stats as sst
 
 # %% auto #0
-__all__ = ['auc_stat', 'auc_ci', 'mean_ci', 'corrected_ttest', 'delong', 'tost', 'delta_auc_ci', 'holm']
+__all__ = ['auc_stat', 'boot_batch', 'auc_ci', 'mean_ci', 'corrected_ttest', 'delong', 'tost', 'delta_auc_ci', 'holm']
 
 # %% ../nbs/05a_stats.ipynb #e178bebc
 def auc_stat(pos, neg, axis=-1):
     "AUC of positive scores `pos` over negative scores `neg` (ties count half); vectorized along `axis`."
     return sst.mannwhitneyu(pos, neg, axis=axis).statistic / (pos.shape[axis] * neg.shape[axis])
+
+# %% ../nbs/05a_stats.ipynb #1ce8afa8
+def boot_batch(n, n_boot, budget=10_000_000):
+    "Resamples per vectorized call of a bootstrap over `n` scores: all `n_boot` at once up to 5,000 scores (so such intervals are as before), fewer above, so that one call holds about `budget` numbers (120,000 scores: 83 at a time, not 2 GB per copy)."
+    return int(min(n_boot, max(1, budget // max(n, 1))))
 
 # %% ../nbs/05a_stats.ipynb #6b7eafe2
 def auc_ci(score, label, n_boot=2000, level=.95, seed=0):
@@ -23,7 +28,7 @@ def auc_ci(score, label, n_boot=2000, level=.95, seed=0):
     s, y = np.asarray(score, np.float64), np.asarray(label).astype(bool)
     if y.all() or not y.any(): return float('nan'), float('nan')
     ci = sst.bootstrap((s[y], s[~y]), auc_stat, n_resamples=n_boot, confidence_level=level, method='percentile',
-                       vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
+                       vectorized=True, batch=boot_batch(len(s), n_boot), rng=np.random.default_rng(seed)).confidence_interval
     return float(ci.low), float(ci.high)
 
 # %% ../nbs/05a_stats.ipynb #934f235b
@@ -95,7 +100,7 @@ def delta_auc_ci(label, s1, s2, n_boot=2000, level=.95, seed=0):
         return auc_stat(pa[i], na[j], axis) - auc_stat(pb[i], nb_[j], axis)
     idx = (np.arange(y.sum(), dtype=float), np.arange((~y).sum(), dtype=float))
     ci = sst.bootstrap(idx, stat, n_resamples=n_boot, confidence_level=level, method='percentile',
-                       vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
+                       vectorized=True, batch=boot_batch(len(y), n_boot), rng=np.random.default_rng(seed)).confidence_interval
     return float(ci.low), float(ci.high)
 
 # %% ../nbs/05a_stats.ipynb #8f754d45

@@ -1,4 +1,4 @@
-"The data path at scale, in small: a cache build killed mid-way leaves nothing half-written in place and resumes to the array stacking every image in RAM gives; the k-d tree near-duplicate search finds the exact search's pairs on an indexed dataset."
+"The data path at scale, in small: a cache build killed mid-way leaves nothing half-written in place and resumes to the array stacking every image in RAM gives; the near-duplicate search finds the exact search's pairs on an indexed dataset."
 import os, signal, subprocess, sys, time
 import numpy as np, pandas as pd
 from deepfake_detect.synth import make_dff
@@ -30,6 +30,7 @@ def test_killed_cache_build_resumes(tmp_path, monkeypatch):
 def test_near_dups_match_the_exact_search(tmp_path):
     ds = make_dff(tmp_path/'dff', n=150, seed=1, progress=False)   # insight/A is B's photo: near-duplicates across identities
     df, _ = build_index(ds, near=False, n_workers=2, progress=False)
+    df['group'] = df.key   # before the pairs file joins A and B: their near-duplicates are what the search must find
     fast, exact = near_dups(df, chunk=97), near_dups_exact(df)
     pd.testing.assert_frame_equal(fast, exact)
     assert len(fast) >= 50, len(fast)
