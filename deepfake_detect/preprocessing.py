@@ -173,24 +173,32 @@ def _render(item, sz, view, margin):
     return np.asarray(view_image(read_image(path), sz, view, box, margin))
 
 # %% ../nbs/02_preprocessing.ipynb #220e6c18
+def _npy_offset(f, shape):
+    "Where the data of `.npy` file `f` starts if it holds a uint8 array of `shape`; None if it is absent, cut short or another array."
+    try: a = np.load(f, mmap_mode='r')
+    except (ValueError, OSError, EOFError): return None
+    return a.offset if a.shape == tuple(shape) and a.dtype == np.uint8 else None
+
+# %% ../nbs/02_preprocessing.ipynb #79f4e6b8
 def fill_rows(f, shape, rows, every=512):
-    "Write `.npy` file `f` of uint8 `shape` from `rows(start)`, an iterator over its rows from `start` on, streamed through a memory map: RAM holds a row, not the array. A kill leaves `f.partial` and its done count, which the next call resumes; `f` appears whole or not at all."
-    f = Path(f)
+    "Write `.npy` file `f` of uint8 `shape` from `rows(start)`, an iterator over its rows from `start` on, written to disk as they come: RAM holds a row, not the array (the rows written are the page cache's, never this process's). A kill leaves `f.partial` and its done count, which the next call resumes; `f` appears whole or not at all."
+    f, shape = Path(f), tuple(shape)
     part, count = f.with_name(f.name + '.partial'), f.with_name(f.name + '.partial.done')
-    if shape[0] == 0: return save_atomic(f, lambda p: np.save(open(p, 'wb'), np.zeros(shape, np.uint8)))   # no rows to map
-    try: start = int(count.read_text()) if part.exists() else 0
+    if shape[0] == 0: return save_atomic(f, lambda p: np.save(open(p, 'wb'), np.zeros(shape, np.uint8)))
+    try: start = int(count.read_text())
     except (ValueError, OSError): start = 0
-    try: arr = np.lib.format.open_memmap(part, 'r+') if start else None
-    except (ValueError, OSError): arr = None   # a partial file cut short: start again
-    if arr is None or arr.shape != tuple(shape) or arr.dtype != np.uint8:
-        count.unlink(missing_ok=True)   # an old count never describes a new file
-        start, arr = 0, np.lib.format.open_memmap(part, 'w+', np.uint8, tuple(shape))
+    off = _npy_offset(part, shape) if start else None
+    if off is None:   # nothing to resume: a new file (header, then full size, sparse); an old count never describes it
+        count.unlink(missing_ok=True)
+        start, off = 0, np.lib.format.open_memmap(part, 'w+', np.uint8, shape).offset
     n = start
-    for n, a in enumerate(rows(start), start + 1):
-        arr[n - 1] = a
-        if n % every == 0: arr.flush(); save_atomic(count, lambda p: p.write_text(str(n)))   # the count never runs ahead of the rows on disk
+    with open(part, 'r+b') as fh:
+        fh.seek(off + start * int(np.prod(shape[1:])))
+        for n, a in enumerate(rows(start), start + 1):
+            if a.shape != shape[1:]: raise ValueError(f'{f}: row {n - 1} has shape {a.shape}, not {shape[1:]}')
+            fh.write(np.ascontiguousarray(a, np.uint8).tobytes())
+            if n % every == 0: fh.flush(); save_atomic(count, lambda p: p.write_text(str(n)))   # the count never runs ahead of the rows written
     if n != shape[0]: raise RuntimeError(f'{f}: {n} of {shape[0]} rows written')
-    arr.flush(); del arr
     count.unlink(missing_ok=True)
     os.replace(part, f)
     return f
